@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Airlock: an egress firewall for third-party API calls.
+/// Targets follow the flow of a call (see README "Architecture"): C interop at the edge,
+/// pure policy in the middle, NIO only in the proxy and the CLI.
+let package = Package(
+    name: "Airlock",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "airlock", targets: ["airlock"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(name: "AirlockCore"),
+        .target(
+            name: "AirlockPolicy",
+            dependencies: ["AirlockCore", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(name: "AirlockAudit", dependencies: ["AirlockCore"]),
+        .target(name: "AirlockCurl", dependencies: ["CCurl"]),
+        .target(name: "AirlockUpstream", dependencies: ["AirlockCore", "AirlockPolicy", "AirlockCurl"]),
+        .target(
+            name: "AirlockProxy",
+            dependencies: [
+                "AirlockCore", "AirlockPolicy", "AirlockAudit", "AirlockUpstream",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "airlock",
+            dependencies: [
+                "AirlockCore", "AirlockPolicy", "AirlockAudit", "AirlockProxy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AirlockAuditTests", dependencies: ["AirlockAudit"]),
+        .testTarget(
+            name: "AirlockProxyTests",
+            dependencies: [
+                "AirlockProxy", "AirlockPolicy", "AirlockAudit", "AirlockUpstream",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,106 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The audit sink: appends JSON Lines to a file from a thread of its own.
+///
+/// Request handling never blocks on the disk: events are queued under a lock and a writer
+/// thread appends them in batches (group commit). A caller that must not answer before its
+/// event is safe passes `then:`; it runs after the event's bytes were handed to the kernel
+/// with write(2), so they survive a crash of the Airlock process. `close()` drains the
+/// queue, so a clean stop (SIGINT/SIGTERM) loses nothing either.
+public final class AuditLog: @unchecked Sendable {
+    /// Where events go.
+    public let path: String
+    private let fd: Int32
+    private let handle: FileHandle
+    private let condition = NSCondition()
+    private var queue: [(AuditEvent, (@Sendable () -> Void)?)] = []
+    private var closing = false
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Opens (creating folders as needed) the log for appending and starts the writer.
+    public init(path: String) throws {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            throw AuditLogError(message: "cannot open audit log \(path): \(String(cString: strerror(errno)))")
+        }
+        self.fd = fd
+        self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        let thread = Thread { [unowned self] in self.run() }
+        thread.name = "airlock-audit"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Queues `event`; `then` runs (on the writer thread) once it is written.
+    public func record(_ event: AuditEvent, then: (@Sendable () -> Void)? = nil) {
+        condition.lock()
+        if closing {
+            condition.unlock()
+            // After close, write synchronously rather than lose the event.
+            writeAll(event.jsonLine())
+            then?()
+            return
+        }
+        queue.append((event, then))
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Writes everything queued, stops the writer and closes the file.
+    public func close() {
+        condition.lock()
+        guard !closing else {
+            condition.unlock()
+            return
+        }
+        closing = true
+        condition.signal()
+        condition.unlock()
+        finished.wait()
+        fsync(fd)
+        Glibc.close(fd)
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !closing { condition.wait() }
+            let batch = queue
+            queue.removeAll(keepingCapacity: true)
+            let done = closing && batch.isEmpty
+            condition.unlock()
+            if done { break }
+            var text = ""
+            for (event, _) in batch { text += event.jsonLine() }
+            writeAll(text)
+            for (_, then) in batch { then?() }
+        }
+        finished.signal()
+    }
+
+    private func writeAll(_ text: String) {
+        do {
+            try handle.write(contentsOf: Data(text.utf8))
+        } catch {
+            // Nothing else can record this; stderr is the last resort so it is not silent.
+            FileHandle.standardError.write(Data("airlock: audit write to \(path) failed: \(error)\n".utf8))
+        }
+    }
+}
+
+/// The audit log could not be opened.
+public struct AuditLogError: Error, CustomStringConvertible {
+    /// What failed, with the path.
+    public let message: String
+    /// The message.
+    public var description: String { message }
+}

@@ -1,0 +1,129 @@
+import CCurl
+import Foundation
+
+/// Runs libcurl's multi interface on one thread of its own.
+///
+/// No NIO event loop ever blocks on curl: callers submit a request with a completion and
+/// return at once; the engine thread drives every transfer with `curl_multi_poll`. One
+/// multi handle means one connection cache, so keep-alive connections to upstreams are
+/// reused across requests from every client.
+public final class CurlEngine: @unchecked Sendable {
+    /// Engine settings.
+    public struct Configuration: Sendable {
+        /// Idle connections kept for reuse (`CURLMOPT_MAXCONNECTS`).
+        public var maxCachedConnections = 256
+        /// Creates the default configuration.
+        public init() {}
+    }
+
+    private static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+
+    private let multi: UnsafeMutableRawPointer
+    private let lock = NSLock()
+    private var pending: [(CurlRequest, @Sendable (Result<CurlResponse, CurlFailure>) -> Void)] = []
+    private var stopping = false
+    private var active: [UInt: CurlTransfer] = [:]       // engine thread only
+    private var spareHandles: [UnsafeMutableRawPointer] = []   // engine thread only
+    private let stopped = DispatchSemaphore(value: 0)
+
+    /// The libcurl version string (for startup output).
+    public static var version: String { String(cString: curl_version()) }
+
+    /// Starts the engine thread.
+    public init(configuration: Configuration = .init()) throws {
+        guard Self.globalInit, let multi = curl_multi_init() else {
+            throw CurlFailure.other(-1, "libcurl could not be initialised")
+        }
+        self.multi = multi
+        _ = airlock_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, configuration.maxCachedConnections)
+        let thread = Thread { [self] in run() }
+        thread.name = "airlock-curl"
+        thread.start()
+    }
+
+    /// Queues `request`; `completion` runs on the engine thread when it finishes (keep it short).
+    public func perform(_ request: CurlRequest, completion: @escaping @Sendable (Result<CurlResponse, CurlFailure>) -> Void) {
+        lock.lock()
+        if stopping {
+            lock.unlock()
+            completion(.failure(.shuttingDown))
+            return
+        }
+        pending.append((request, completion))
+        lock.unlock()
+        curl_multi_wakeup(multi)
+    }
+
+    /// Fails queued transfers, lets running ones end as aborted, and stops the thread.
+    public func shutdown() {
+        lock.lock()
+        let already = stopping
+        stopping = true
+        lock.unlock()
+        guard !already else { return }
+        curl_multi_wakeup(multi)
+        stopped.wait()
+    }
+
+    private func run() {
+        var running: Int32 = 0
+        while true {
+            lock.lock()
+            let submitted = pending
+            pending.removeAll(keepingCapacity: true)
+            let stop = stopping
+            lock.unlock()
+            if stop {
+                for (_, completion) in submitted { completion(.failure(.shuttingDown)) }
+                break
+            }
+            for (request, completion) in submitted { start(request, completion) }
+            curl_multi_perform(multi, &running)
+            collectFinished()
+            curl_multi_poll(multi, nil, 0, 1000, nil)
+        }
+        for (_, transfer) in active {
+            curl_multi_remove_handle(multi, transfer.easy)
+            transfer.completion(.failure(.shuttingDown))
+            curl_easy_cleanup(transfer.easy)
+        }
+        active.removeAll()
+        for easy in spareHandles { curl_easy_cleanup(easy) }
+        spareHandles.removeAll()
+        curl_multi_cleanup(multi)
+        stopped.signal()
+    }
+
+    private func start(_ request: CurlRequest, _ completion: @escaping @Sendable (Result<CurlResponse, CurlFailure>) -> Void) {
+        let easy: UnsafeMutableRawPointer
+        if let spare = spareHandles.popLast() {
+            curl_easy_reset(spare)
+            easy = spare
+        } else if let fresh = curl_easy_init() {
+            easy = fresh
+        } else {
+            completion(.failure(.other(-1, "curl_easy_init failed")))
+            return
+        }
+        let transfer = CurlTransfer(easy: easy, request: request, completion: completion)
+        guard transfer.configure(), curl_multi_add_handle(multi, easy) == CURLM_OK else {
+            curl_easy_cleanup(easy)
+            completion(.failure(.other(-1, "libcurl refused the request options")))
+            return
+        }
+        active[UInt(bitPattern: easy)] = transfer
+    }
+
+    private func collectFinished() {
+        var left: Int32 = 0
+        while let message = curl_multi_info_read(multi, &left) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+            let code = message.pointee.data.result
+            curl_multi_remove_handle(multi, easy)
+            guard let transfer = active.removeValue(forKey: UInt(bitPattern: easy)) else { continue }
+            let result = transfer.finish(code)
+            if spareHandles.count < 64 { spareHandles.append(easy) } else { curl_easy_cleanup(easy) }
+            transfer.completion(result)
+        }
+    }
+}

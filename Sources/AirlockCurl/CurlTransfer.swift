@@ -1,0 +1,179 @@
+import CCurl
+
+/// The state of one transfer, reached from libcurl's C callbacks through an
+/// `Unmanaged` pointer. Only the engine thread touches it.
+final class CurlTransfer {
+    let request: CurlRequest
+    let completion: @Sendable (Result<CurlResponse, CurlFailure>) -> Void
+    let easy: UnsafeMutableRawPointer
+    var headerList: UnsafeMutablePointer<curl_slist>?
+    var resolveList: UnsafeMutablePointer<curl_slist>?
+    var body: [UInt8] = []
+    var headers: [(name: String, value: String)] = []
+    var tooLarge = false
+    var refused: ([UInt8], Int)?
+
+    init(easy: UnsafeMutableRawPointer, request: CurlRequest, completion: @escaping @Sendable (Result<CurlResponse, CurlFailure>) -> Void) {
+        self.easy = easy
+        self.request = request
+        self.completion = completion
+    }
+
+    deinit {
+        if let headerList { curl_slist_free_all(headerList) }
+        if let resolveList { curl_slist_free_all(resolveList) }
+    }
+
+    /// Applies the request to the easy handle. Returns false if libcurl refused an option.
+    func configure() -> Bool {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        var ok = true
+        func check(_ code: CURLcode) { if code != CURLE_OK { ok = false } }
+        check(airlock_easy_setopt_str(easy, CURLOPT_URL, request.url))
+        check(airlock_easy_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
+        check(airlock_easy_setopt_str(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
+        check(airlock_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
+        check(airlock_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
+        check(airlock_easy_setopt_str(easy, CURLOPT_PROXY, ""))          // never inherit *_proxy env vars
+        check(airlock_easy_setopt_long(easy, CURLOPT_NETRC, Int(CURL_NETRC_IGNORED.rawValue)))
+        check(airlock_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
+        check(airlock_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
+        if let caFile = request.caFile { check(airlock_easy_setopt_str(easy, CURLOPT_CAINFO, caFile)) }
+        check(airlock_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMs))
+        check(airlock_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, request.timeoutMs))
+        check(airlock_easy_setopt_off(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxResponseBytes)))
+        check(airlock_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
+
+        for entry in request.resolve { resolveList = curl_slist_append(resolveList, entry) }
+        if let resolveList { check(airlock_easy_setopt_slist(easy, CURLOPT_RESOLVE, resolveList)) }
+
+        var sawAccept = false
+        for (name, value) in request.headers {
+            if name.lowercased() == "accept" { sawAccept = true }
+            headerList = curl_slist_append(headerList, "\(name): \(value)")
+        }
+        if !sawAccept { headerList = curl_slist_append(headerList, "Accept:") }   // no invented Accept: */*
+        headerList = curl_slist_append(headerList, "Expect:")                    // no 100-continue round trip
+        check(airlock_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
+
+        switch request.method {
+        case "GET":
+            check(airlock_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
+        case "HEAD":
+            check(airlock_easy_setopt_long(easy, CURLOPT_NOBODY, 1))
+        default:
+            check(airlock_easy_setopt_str(easy, CURLOPT_CUSTOMREQUEST, request.method))
+        }
+        if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
+            check(airlock_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
+            if request.body.isEmpty {
+                check(airlock_easy_setopt_str(easy, CURLOPT_COPYPOSTFIELDS, ""))
+            } else {
+                request.body.withUnsafeBytes { buffer in
+                    check(airlock_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress)))
+                }
+            }
+        }
+
+        check(airlock_easy_setopt_data_cb(easy, CURLOPT_WRITEFUNCTION, curlWriteCallback))
+        check(airlock_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, me))
+        check(airlock_easy_setopt_data_cb(easy, CURLOPT_HEADERFUNCTION, curlHeaderCallback))
+        check(airlock_easy_setopt_ptr(easy, CURLOPT_HEADERDATA, me))
+        check(airlock_easy_setopt_opensocket_cb(easy, curlOpenSocketCallback))
+        check(airlock_easy_setopt_ptr(easy, CURLOPT_OPENSOCKETDATA, me))
+        return ok
+    }
+
+    /// Turns libcurl's result code into the response or a mapped failure.
+    func finish(_ code: CURLcode) -> Result<CurlResponse, CurlFailure> {
+        if let refused { return .failure(.refusedAddress(refused.0, refused.1)) }
+        if tooLarge || code == CURLE_FILESIZE_EXCEEDED { return .failure(.tooLarge) }
+        guard code == CURLE_OK else { return .failure(Self.failure(code)) }
+        var status = 0
+        _ = airlock_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        var ip: UnsafePointer<CChar>?
+        _ = airlock_easy_getinfo_str(easy, CURLINFO_PRIMARY_IP, &ip)
+        return .success(CurlResponse(status: status, headers: headers, body: body, connectedAddress: ip.map { String(cString: $0) }))
+    }
+
+    static func failure(_ code: CURLcode) -> CurlFailure {
+        let message = String(cString: curl_easy_strerror(code))
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT:
+            return .timeout(message)
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SEND_ERROR,
+             CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
+            return .unreachable(message)
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS:
+            return .tls(message)
+        default:
+            return .other(Int(code.rawValue), message)
+        }
+    }
+}
+
+private func transfer(_ pointer: UnsafeMutableRawPointer?) -> CurlTransfer? {
+    pointer.map { Unmanaged<CurlTransfer>.fromOpaque($0).takeUnretainedValue() }
+}
+
+/// Body bytes: appended until the cap, then the transfer is aborted (returning less than given).
+private let curlWriteCallback: airlock_data_cb = { data, size, count, user in
+    guard let t = transfer(user), let data else { return 0 }
+    let n = size * count
+    if t.body.count + n > t.request.maxResponseBytes {
+        t.tooLarge = true
+        return 0
+    }
+    data.withMemoryRebound(to: UInt8.self, capacity: n) { t.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
+    return n
+}
+
+/// Header lines of each response; a new status line starts a new set (1xx, then the final one).
+private let curlHeaderCallback: airlock_data_cb = { data, size, count, user in
+    guard let t = transfer(user), let data else { return 0 }
+    let n = size * count
+    let line = data.withMemoryRebound(to: UInt8.self, capacity: n) {
+        String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
+    }
+    if line.hasPrefix("HTTP/") {
+        t.headers.removeAll()
+    } else if let first = line.unicodeScalars.first, first == " " || first == "\t" {
+        // obs-fold from the upstream (RFC 9112 §5.2): join with the previous field
+        if let last = t.headers.popLast() {
+            t.headers.append((last.name, last.value + " " + line.trimmingWhitespace()))
+        }
+    } else if let colon = line.firstIndex(of: ":") {
+        let name = String(line[..<colon])
+        let value = String(line[line.index(after: colon)...]).trimmingWhitespace()
+        t.headers.append((name, value))
+    }
+    return n
+}
+
+/// Connect-time address check: curl calls this for every address it is about to try.
+private let curlOpenSocketCallback: airlock_opensocket_cb = { user, _, address in
+    guard let t = transfer(user), let address else { return airlock_socket_bad() }
+    var bytes = [UInt8](repeating: 0, count: 16)
+    var port: Int32 = 0
+    let family = bytes.withUnsafeMutableBufferPointer { airlock_sockaddr_ip(address, $0.baseAddress, &port) }
+    guard family == 4 || family == 6 else {
+        t.refused = ([], 0)
+        return airlock_socket_bad()
+    }
+    let ip = Array(bytes.prefix(family == 4 ? 4 : 16))
+    guard t.request.allowConnect(ip, Int(port)) else {
+        t.refused = (ip, Int(port))
+        return airlock_socket_bad()
+    }
+    return airlock_open_socket(address)
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var s = Substring(self).unicodeScalars
+        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s = s.dropLast() }
+        return String(s)
+    }
+}

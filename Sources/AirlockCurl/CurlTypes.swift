@@ -1,0 +1,75 @@
+/// One HTTP exchange for libcurl to perform, in plain Swift values.
+///
+/// Everything security-relevant is decided before this is built: the URL was checked by
+/// the policy, `resolve` pins the host to an address that passed the address guard, and
+/// `allowConnect` repeats that check on the address curl actually connects to.
+public struct CurlRequest: Sendable {
+    /// The full URL (http or https).
+    public var url: String
+    /// The method, upper case.
+    public var method: String
+    /// Request headers to send (hop-by-hop ones already removed).
+    public var headers: [(name: String, value: String)]
+    /// The request body (may be empty).
+    public var body: [UInt8]
+    /// `CURLOPT_RESOLVE` entries `host:port:address` that pin curl to checked addresses.
+    public var resolve: [String]
+    /// Connect timeout in milliseconds.
+    public var connectTimeoutMs: Int
+    /// Whole-exchange timeout in milliseconds.
+    public var timeoutMs: Int
+    /// Largest body accepted; more aborts the transfer.
+    public var maxResponseBytes: Int
+    /// Connect-time check: given the 4 or 16 address bytes and the port, may curl connect?
+    public var allowConnect: @Sendable ([UInt8], Int) -> Bool
+    /// Optional CA bundle file (tests with a private CA); nil uses the system store.
+    public var caFile: String?
+
+    /// Creates a request.
+    public init(
+        url: String, method: String, headers: [(name: String, value: String)], body: [UInt8], resolve: [String],
+        connectTimeoutMs: Int, timeoutMs: Int, maxResponseBytes: Int, caFile: String? = nil,
+        allowConnect: @escaping @Sendable ([UInt8], Int) -> Bool
+    ) {
+        self.url = url
+        self.method = method
+        self.headers = headers
+        self.body = body
+        self.resolve = resolve
+        self.connectTimeoutMs = connectTimeoutMs
+        self.timeoutMs = timeoutMs
+        self.maxResponseBytes = maxResponseBytes
+        self.caFile = caFile
+        self.allowConnect = allowConnect
+    }
+}
+
+/// What came back from a completed exchange.
+public struct CurlResponse: Sendable {
+    /// The final response's status code.
+    public var status: Int
+    /// The final response's header fields, in order, as received.
+    public var headers: [(name: String, value: String)]
+    /// The body, as received (not decoded).
+    public var body: [UInt8]
+    /// The IP address of the connection used (`CURLINFO_PRIMARY_IP`).
+    public var connectedAddress: String?
+}
+
+/// Why an exchange failed; every libcurl error code is mapped here, in one place.
+public enum CurlFailure: Error, Sendable, Equatable {
+    /// The connect-time check refused this address (4 or 16 bytes) and port.
+    case refusedAddress([UInt8], Int)
+    /// Could not connect or resolve.
+    case unreachable(String)
+    /// A connect or total timeout expired.
+    case timeout(String)
+    /// TLS handshake or certificate verification failed.
+    case tls(String)
+    /// The response exceeded `maxResponseBytes`.
+    case tooLarge
+    /// The engine is shutting down.
+    case shuttingDown
+    /// Any other libcurl failure, with its code and message.
+    case other(Int, String)
+}

@@ -1,0 +1,31 @@
+import AirlockCore
+
+/// Where an allowed call goes, as decided from the policy alone (no I/O).
+public struct Route: Sendable {
+    /// The upstream whose rules allowed the call.
+    public let upstream: Upstream
+    /// The URL Airlock calls (gateway: the upstream's URL plus the path; forward: the client's URL).
+    public let url: TargetURL
+    /// The method to send.
+    public let method: String
+    /// In `mode: report`, the refusal that enforce mode would have made.
+    public let wouldDeny: Denial?
+}
+
+/// A CONNECT tunnel that may be opened.
+public struct TunnelRoute: Sendable {
+    /// The upstream whose rules allowed the tunnel.
+    public let upstream: Upstream
+    /// The destination host (name or address literal).
+    public let host: TargetURL.Host
+    /// The destination port.
+    public let port: Int
+}
+
+/// The outcome of a pure policy decision.
+public enum Decision<Allowed: Sendable>: Sendable {
+    /// The call may proceed (subject to the address check at connect time).
+    case allow(Allowed)
+    /// The call is refused; `upstream` is set when one was identified (for the audit log).
+    case deny(Denial, upstream: Upstream?)
+}

@@ -1,0 +1,22 @@
+/// Resource limits for one upstream (OWASP API4: unrestricted resource consumption).
+public struct Limits: Sendable, Equatable {
+    /// Largest response body accepted from the upstream; larger is `response_too_large`.
+    public var responseBytes: Int
+    /// Largest request body accepted from the internal client; larger is `request_too_large`.
+    public var requestBytes: Int
+    /// Time allowed to establish the TCP (and TLS) connection.
+    public var connectTimeoutMs: Int
+    /// Time allowed for the whole upstream exchange.
+    public var timeoutMs: Int
+
+    /// Conservative defaults: 5 MiB responses, 1 MiB requests, 3 s connect, 15 s total.
+    public static let defaults = Limits(responseBytes: 5 << 20, requestBytes: 1 << 20, connectTimeoutMs: 3_000, timeoutMs: 15_000)
+
+    /// Creates limits.
+    public init(responseBytes: Int, requestBytes: Int, connectTimeoutMs: Int, timeoutMs: Int) {
+        self.responseBytes = responseBytes
+        self.requestBytes = requestBytes
+        self.connectTimeoutMs = connectTimeoutMs
+        self.timeoutMs = timeoutMs
+    }
+}

@@ -1,0 +1,163 @@
+import AirlockCore
+
+/// The pure decision engine: request facts plus policy in, `Decision` out.
+///
+/// No I/O and no logging happen here (STYLE: decisions are pure), which is what lets
+/// `airlock explain` show exactly what `airlock serve` would do, and lets the tests run
+/// hundreds of cases without a socket. The address check, which needs DNS, is in `AddressGuard`.
+public enum Router {
+    /// Gateway mode: `target` is the origin-form request target `/<upstream>/<path>?<query>`.
+    ///
+    /// Origin-form requests are routed by their path only, never by the `Host` header, so a
+    /// client cannot reach an upstream by lying about Host (the classic Host-header SSRF).
+    public static func gateway(policy: Policy, method: String, target: String) -> Decision<Route> {
+        guard target.hasPrefix("/") else { return .deny(Denial(.malformedURL, "request target must start with '/'"), upstream: nil) }
+        let (path, query) = splitQuery(target)
+        if let problem = rawPathProblem(path) { return .deny(problem, upstream: nil) }
+        let afterSlash = path.dropFirst()
+        let name = afterSlash.prefix { $0 != "/" }
+        guard !name.isEmpty else {
+            return .deny(Denial(.unknownUpstream, "gateway paths start with the upstream name: /<upstream>/<path>"), upstream: nil)
+        }
+        guard let upstream = policy.upstream(named: String(name)) else {
+            return .deny(Denial(.unknownUpstream, "no upstream named '\(name)'"), upstream: nil)
+        }
+        var rest = String(afterSlash.dropFirst(name.count))
+        if rest.isEmpty { rest = "/" }
+        let full = upstream.url.origin + upstream.basePath + rest + (query.map { "?" + $0 } ?? "")
+        let url: TargetURL
+        do {
+            url = try URLParser.parse(full)
+        } catch {
+            return .deny(Denial(.malformedURL, error.message), upstream: upstream)
+        }
+        return requestRules(upstream: upstream, url: url, method: method, subpath: rest)
+    }
+
+    /// Forward-proxy mode: `absoluteURL` is the absolute-form request target.
+    public static func forward(policy: Policy, method: String, absoluteURL: String) -> Decision<Route> {
+        let url: TargetURL
+        do {
+            url = try URLParser.parse(absoluteURL)
+        } catch {
+            return .deny(Denial(.malformedURL, error.message), upstream: nil)
+        }
+        return forward(policy: policy, method: method, url: url)
+    }
+
+    /// Forward-proxy mode on a parsed URL (also used for every redirect hop).
+    public static func forward(policy: Policy, method: String, url: TargetURL) -> Decision<Route> {
+        if let problem = rawPathProblem(url.path) { return .deny(problem, upstream: nil) }
+        guard url.scheme == "http" || url.scheme == "https" else {
+            return .deny(Denial(.schemeNotAllowed, "scheme '\(url.scheme)' is not http or https"), upstream: nil)
+        }
+        let candidates = policy.upstreams.filter { $0.matchesHost(url.host.text) }
+        // First upstream that allows outright wins; then a report-mode pass; else the first refusal.
+        var reported: Route?
+        var firstDenial: (Denial, Upstream)?
+        for upstream in candidates {
+            switch forwardRules(upstream: upstream, url: url, method: method) {
+            case .allow(let route):
+                if route.wouldDeny == nil { return .allow(route) }
+                if reported == nil { reported = route }
+            case .deny(let denial, _):
+                if firstDenial == nil { firstDenial = (denial, upstream) }
+            }
+        }
+        if let reported { return .allow(reported) }
+        guard let (denial, upstream) = firstDenial else {
+            return .deny(Denial(.hostNotAllowed, "no upstream allows host '\(url.hostString)'"), upstream: nil)
+        }
+        return .deny(denial, upstream: upstream)
+    }
+
+    /// Tunnel mode: `authority` is the CONNECT target `host:port`.
+    public static func tunnel(policy: Policy, authority: String) -> Decision<TunnelRoute> {
+        let host: TargetURL.Host
+        let port: Int
+        do {
+            (host, port) = try URLParser.parseAuthority(authority)
+        } catch {
+            return .deny(Denial(.malformedURL, "CONNECT \(authority): \(error.message)"), upstream: nil)
+        }
+        let hostString = host.text
+        guard let upstream = policy.upstreams.first(where: { $0.matchesHost(hostString) }) else {
+            return .deny(Denial(.hostNotAllowed, "no upstream allows host '\(hostString)'"), upstream: nil)
+        }
+        guard upstream.tunnel else {
+            return .deny(Denial(.tunnelNotAllowed, "upstream '\(upstream.name)' does not allow CONNECT tunnels (tunnel: deny); use gateway mode so responses can be checked"), upstream: upstream)
+        }
+        guard upstream.ports.contains(port) else {
+            return .deny(Denial(.portNotAllowed, "port \(port) is not in upstream '\(upstream.name)' ports \(upstream.ports.sorted())"), upstream: upstream)
+        }
+        return .allow(TunnelRoute(upstream: upstream, host: host, port: port))
+    }
+
+    // MARK: - Rules
+
+    static func forwardRules(upstream: Upstream, url: TargetURL, method: String) -> Decision<Route> {
+        guard url.scheme == upstream.url.scheme else {
+            return .deny(Denial(.schemeNotAllowed, "upstream '\(upstream.name)' is \(upstream.url.scheme), not \(url.scheme)" + (upstream.url.scheme == "https" ? " (use gateway mode, or HTTPS_PROXY)" : "")), upstream: upstream)
+        }
+        guard upstream.ports.contains(url.port) else {
+            return .deny(Denial(.portNotAllowed, "port \(url.port) is not in upstream '\(upstream.name)' ports \(upstream.ports.sorted())"), upstream: upstream)
+        }
+        var subpath = url.path
+        if !upstream.basePath.isEmpty {
+            guard subpath == upstream.basePath || subpath.hasPrefix(upstream.basePath + "/") else {
+                return .deny(Denial(.pathNotAllowed, "path is outside upstream '\(upstream.name)' base path \(upstream.basePath)"), upstream: upstream)
+            }
+            subpath = String(subpath.dropFirst(upstream.basePath.count))
+            if subpath.isEmpty { subpath = "/" }
+        }
+        return requestRules(upstream: upstream, url: url, method: method, subpath: subpath)
+    }
+
+    /// Method and path rules, shared by gateway and forward mode; `mode: report` turns a
+    /// refusal here into an allowed route that carries the refusal for the audit log.
+    static func requestRules(upstream: Upstream, url: TargetURL, method: String, subpath: String) -> Decision<Route> {
+        var denial: Denial?
+        if !upstream.methods.contains(method) {
+            denial = Denial(.methodNotAllowed, "method \(method) is not in upstream '\(upstream.name)' methods \(upstream.methods.sorted())")
+        } else if !upstream.allowsPath(subpath) {
+            denial = Denial(.pathNotAllowed, "path \(subpath) matches none of upstream '\(upstream.name)' paths")
+        }
+        guard let denial else { return .allow(Route(upstream: upstream, url: url, method: method, wouldDeny: nil)) }
+        if upstream.mode == .report {
+            return .allow(Route(upstream: upstream, url: url, method: method, wouldDeny: denial))
+        }
+        return .deny(denial, upstream: upstream)
+    }
+
+    // MARK: - Path shape
+
+    static func splitQuery(_ target: String) -> (String, String?) {
+        guard let q = target.firstIndex(of: "?") else { return (target, nil) }
+        var query = String(target[target.index(after: q)...])
+        if let hash = query.firstIndex(of: "#") { query = String(query[..<hash]) }
+        return (String(target[..<q]), query)
+    }
+
+    /// Refuses raw paths that could climb out of a base path or be read two ways:
+    /// dot segments (raw or percent-encoded), encoded `/` or `\`, encoded NUL, bytes outside printable ASCII.
+    static func rawPathProblem(_ path: String) -> Denial? {
+        guard path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f && $0 != 0x5c }) else {
+            return Denial(.malformedURL, "path contains spaces, control characters, backslashes or non-ASCII bytes")
+        }
+        if hasForbiddenPathShape(path) {
+            return Denial(.malformedURL, "path contains dot segments or encoded slashes, which could climb out of the upstream's base path")
+        }
+        return nil
+    }
+
+    /// Whether a path has `.`/`..` segments (also as `%2e`) or `%2f`, `%5c`, `%00`.
+    public static func hasForbiddenPathShape(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        if lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") { return true }
+        for segment in lower.split(separator: "/", omittingEmptySubsequences: false) {
+            let decoded = segment.replacing("%2e", with: ".")
+            if decoded == "." || decoded == ".." { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,70 @@
+/// One third-party API that internal services may call, as validated from the policy.
+///
+/// Everything not granted here is denied: the upstream's URL grants its own scheme, host
+/// and port; `hosts`, `ports`, `methods` and `paths` widen that explicitly.
+public struct Upstream: Sendable {
+    /// `enforce` denies; `report` lets request-shape violations through and audits "would deny".
+    public enum Mode: String, Sendable { case enforce, report }
+    /// Whether Airlock follows upstream redirects itself (re-checking every hop) or refuses them.
+    public enum Redirects: String, Sendable { case block, follow }
+
+    /// The name used in gateway paths (`/<name>/...`) and in audit events.
+    public let name: String
+    /// The gateway target: scheme, host, port and base path, without query.
+    public let url: TargetURL
+    /// The base path of `url` without a trailing slash (`""` for the root).
+    public let basePath: String
+    /// Host patterns that identify this upstream in forward and tunnel mode (the URL's host first).
+    public let hosts: [HostPattern]
+    /// Ports allowed in forward and tunnel mode (default: the URL's port).
+    public let ports: Set<Int>
+    /// Allowed methods, upper case.
+    public let methods: Set<String>
+    /// Allowed paths below the base path.
+    public let paths: [PathPattern]
+    /// Whether CONNECT tunnels (no body inspection) are permitted.
+    public let tunnel: Bool
+    /// Enforce or report.
+    public let mode: Mode
+    /// The only exception to the special-purpose address block, for this upstream alone.
+    public let allowAddresses: [CIDR]
+    /// Redirect handling.
+    public let redirects: Redirects
+    /// Size and time limits.
+    public let limits: Limits
+    /// Where this upstream is defined, for messages.
+    public let source: String
+
+    /// Creates a validated upstream (the loader is the only caller outside tests).
+    public init(
+        name: String, url: TargetURL, hosts: [HostPattern], ports: Set<Int>, methods: Set<String>,
+        paths: [PathPattern], tunnel: Bool, mode: Mode, allowAddresses: [CIDR], redirects: Redirects,
+        limits: Limits, source: String
+    ) {
+        self.name = name
+        self.url = url
+        var base = url.path
+        while base.hasSuffix("/") { base.removeLast() }
+        self.basePath = base
+        self.hosts = hosts
+        self.ports = ports
+        self.methods = methods
+        self.paths = paths
+        self.tunnel = tunnel
+        self.mode = mode
+        self.allowAddresses = allowAddresses
+        self.redirects = redirects
+        self.limits = limits
+        self.source = source
+    }
+
+    /// Whether a normalized host (lower case, punycode, or an address literal) names this upstream.
+    public func matchesHost(_ host: String) -> Bool {
+        hosts.contains { $0.matches(host) }
+    }
+
+    /// Whether `path` (below the base path) is allowed.
+    public func allowsPath(_ path: String) -> Bool {
+        paths.contains { $0.matches(path) }
+    }
+}

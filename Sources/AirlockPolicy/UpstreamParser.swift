@@ -1,0 +1,182 @@
+import Yams
+
+/// The `defaults:` section: values every upstream inherits unless it sets its own.
+struct UpstreamDefaults {
+    var redirects: Upstream.Redirects = .block
+    var limits: Limits = .defaults
+
+    mutating func read(_ node: Node, reader: inout YAMLReader) {
+        for (key, _, value) in reader.mapping(node, context: "defaults", allowed: ["redirects", "limits"]) {
+            switch key {
+            case "redirects":
+                if let r = UpstreamParser.redirects(value, context: "defaults.redirects", reader: &reader) { redirects = r }
+            default:
+                limits = UpstreamParser.limits(value, base: limits, context: "defaults.limits", reader: &reader)
+            }
+        }
+    }
+}
+
+/// Validates one `upstreams.<name>` entry.
+enum UpstreamParser {
+    static let keys: Set<String> = [
+        "url", "hosts", "ports", "methods", "paths", "tunnel", "mode", "allow_addresses", "redirects", "limits",
+    ]
+    static let limitKeys: Set<String> = ["response_bytes", "request_bytes", "connect_timeout", "timeout"]
+
+    static func parse(name: String, nameNode: Node, node: Node, defaults: UpstreamDefaults, reader: inout YAMLReader) -> Upstream? {
+        let errorsBefore = reader.errors.count
+        let ctx = "upstreams.\(name)"
+        if !isValidName(name) {
+            reader.fail(nameNode, "upstream name '\(name)' must be lower-case letters, digits, '-' or '_' (it is a gateway path segment)")
+        }
+        var url: TargetURL?
+        var hosts: [HostPattern] = []
+        var ports: Set<Int> = []
+        var methods: Set<String> = ["GET", "HEAD"]
+        var paths: [PathPattern] = [PathPattern("/**")!]
+        var tunnel = false
+        var mode = Upstream.Mode.enforce
+        var allow: [CIDR] = []
+        var redirects = defaults.redirects
+        var limits = defaults.limits
+        var sawURL = false
+
+        for (key, _, value) in reader.mapping(node, context: ctx, allowed: keys) {
+            let kctx = "\(ctx).\(key)"
+            switch key {
+            case "url":
+                sawURL = true
+                url = parseURL(value, context: kctx, reader: &reader)
+            case "hosts":
+                for (text, item) in reader.strings(value, context: kctx) {
+                    do throws(HostPatternError) {
+                        hosts.append(try HostPattern(text))
+                    } catch {
+                        reader.fail(item, "\(kctx): '\(text)': \(error.message)")
+                    }
+                }
+            case "ports":
+                for (text, item) in reader.strings(value, context: kctx) {
+                    if let port = Int(text), (1...65535).contains(port), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                        ports.insert(port)
+                    } else {
+                        reader.fail(item, "\(kctx): '\(text)' is not a port (1-65535)")
+                    }
+                }
+            case "methods":
+                methods = []
+                for (text, item) in reader.strings(value, context: kctx) {
+                    let upper = text.uppercased()
+                    if isToken(upper) { methods.insert(upper) } else { reader.fail(item, "\(kctx): '\(text)' is not an HTTP method") }
+                }
+                if methods.contains("CONNECT") { reader.fail(value, "\(kctx): CONNECT is governed by 'tunnel', not 'methods'") }
+            case "paths":
+                paths = []
+                for (text, item) in reader.strings(value, context: kctx) {
+                    if let pattern = PathPattern(text) {
+                        paths.append(pattern)
+                    } else {
+                        reader.fail(item, "\(kctx): '\(text)' is not a path pattern (must start with '/', no '.' or '..' segments, '**' only as a whole segment)")
+                    }
+                }
+            case "tunnel":
+                guard let text = reader.string(value, context: kctx) else { break }
+                switch text {
+                case "allow": tunnel = true
+                case "deny": tunnel = false
+                default: reader.fail(value, "\(kctx) must be allow or deny, not '\(text)'")
+                }
+            case "mode":
+                guard let text = reader.string(value, context: kctx) else { break }
+                if let m = Upstream.Mode(rawValue: text) { mode = m } else { reader.fail(value, "\(kctx) must be enforce or report, not '\(text)'") }
+            case "allow_addresses":
+                for (text, item) in reader.strings(value, context: kctx) {
+                    if let cidr = CIDR(text) { allow.append(cidr) } else { reader.fail(item, "\(kctx): '\(text)' is not a CIDR (e.g. 10.0.0.0/8, fd00::/8)") }
+                }
+            case "redirects":
+                if let r = Self.redirects(value, context: kctx, reader: &reader) { redirects = r }
+            default:
+                limits = Self.limits(value, base: limits, context: kctx, reader: &reader)
+            }
+        }
+        if !sawURL { reader.fail(nameNode, "\(ctx): 'url' is required") }
+        guard let url, reader.errors.count == errorsBefore else { return nil }
+        // The URL's own host always identifies the upstream; `hosts` adds more.
+        if let own = try? HostPattern(url.host.text), !hosts.contains(own) { hosts.insert(own, at: 0) }
+        if ports.isEmpty { ports = [url.port] }
+        return Upstream(
+            name: name, url: url, hosts: hosts, ports: ports, methods: methods, paths: paths, tunnel: tunnel,
+            mode: mode, allowAddresses: allow, redirects: redirects, limits: limits,
+            source: "\(reader.file):\(nameNode.mark?.line ?? 0)"
+        )
+    }
+
+
+    static func parseURL(_ node: Node, context: String, reader: inout YAMLReader) -> TargetURL? {
+        guard let text = reader.string(node, context: context) else { return nil }
+        let url: TargetURL
+        do {
+            url = try URLParser.parse(text)
+        } catch {
+            reader.fail(node, "\(context): '\(text)' is not a valid URL: \(error.message)")
+            return nil
+        }
+        guard url.scheme == "http" || url.scheme == "https" else {
+            reader.fail(node, "\(context): scheme must be http or https, not '\(url.scheme)'")
+            return nil
+        }
+        guard url.query == nil else {
+            reader.fail(node, "\(context): must not have a query")
+            return nil
+        }
+        guard !Router.hasForbiddenPathShape(url.path) else {
+            reader.fail(node, "\(context): path must not contain dot segments or encoded slashes")
+            return nil
+        }
+        return url
+    }
+
+    static func redirects(_ node: Node, context: String, reader: inout YAMLReader) -> Upstream.Redirects? {
+        guard let text = reader.string(node, context: context) else { return nil }
+        guard let value = Upstream.Redirects(rawValue: text) else {
+            reader.fail(node, "\(context) must be block or follow, not '\(text)'")
+            return nil
+        }
+        return value
+    }
+
+    static func limits(_ node: Node, base: Limits, context: String, reader: inout YAMLReader) -> Limits {
+        var limits = base
+        for (key, _, value) in reader.mapping(node, context: context, allowed: limitKeys) {
+            guard let text = reader.string(value, context: "\(context).\(key)") else { continue }
+            switch key {
+            case "response_bytes", "request_bytes":
+                guard let bytes = Quantity.bytes(text), bytes > 0 else {
+                    reader.fail(value, "\(context).\(key): '\(text)' is not a size (e.g. 512KiB, 5MiB)")
+                    continue
+                }
+                if key == "response_bytes" { limits.responseBytes = bytes } else { limits.requestBytes = bytes }
+            default:
+                guard let ms = Quantity.milliseconds(text), ms > 0 else {
+                    reader.fail(value, "\(context).\(key): '\(text)' is not a duration (e.g. 250ms, 3s, 1m)")
+                    continue
+                }
+                if key == "timeout" { limits.timeoutMs = ms } else { limits.connectTimeoutMs = ms }
+            }
+        }
+        return limits
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, (0x61...0x7a).contains(first) || (0x30...0x39).contains(first) else { return false }
+        return name.utf8.count <= 64 && name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d || $0 == 0x5f }
+    }
+
+    /// RFC 9110 §5.6.2 token characters.
+    static func isToken(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { c in
+            (0x30...0x39).contains(c) || (0x41...0x5a).contains(c) || (0x61...0x7a).contains(c) || "!#$%&'*+-.^_`|~".utf8.contains(c)
+        }
+    }
+}

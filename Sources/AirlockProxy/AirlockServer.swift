@@ -1,0 +1,105 @@
+import AirlockAudit
+import AirlockCore
+import AirlockCurl
+import AirlockPolicy
+import AirlockUpstream
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A running Airlock: the NIO listener plus the curl engine and the audit writer.
+///
+/// Used by `airlock serve` and by the end-to-end tests, which start it on port 0.
+public final class AirlockServer: Sendable {
+    /// Startup settings.
+    public struct Configuration: Sendable {
+        /// The validated policy.
+        public var policy: Policy
+        /// Where to listen (from `--listen` or the policy).
+        public var listen: Policy.Listen
+        /// Event loop threads (default: one per core).
+        public var threads: Int = System.coreCount
+        /// A CA bundle for upstream TLS (tests with a private CA); nil = system store.
+        public var caFile: String?
+
+        /// Creates a configuration listening where the policy says.
+        public init(policy: Policy, listen: Policy.Listen? = nil) {
+            self.policy = policy
+            self.listen = listen ?? policy.listen
+        }
+    }
+
+    private let configuration: Configuration
+    private let group: MultiThreadedEventLoopGroup
+    private let engine: CurlEngine
+    private let audit: AuditLog
+    private let channel = NIOLockedValueBox<Channel?>(nil)
+    private let services = NIOLockedValueBox<ProxyServices?>(nil)
+
+    /// Opens the audit log and starts the curl engine; `start()` begins listening.
+    public init(configuration: Configuration) throws {
+        self.configuration = configuration
+        self.audit = try AuditLog(path: configuration.policy.auditFile)
+        self.engine = try CurlEngine()
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+    }
+
+    /// Binds and starts accepting; returns the bound address (port 0 becomes the real port).
+    @discardableResult
+    public func start() async throws -> (host: String, port: Int) {
+        let services = self.services
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.autoRead, value: false)   // no connection before the guard knows our port
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                guard let shared = services.withLockedValue({ $0 }) else {
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(HTTPResponseEncoder())
+                    try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)))
+                    try pipeline.addHandler(HTTPServerPipelineHandler())
+                    try pipeline.addHandler(ProxyHandler(services: shared))
+                }
+            }
+        let listen = configuration.listen
+        let host = listen.host == "localhost" ? "127.0.0.1" : listen.host
+        let server = try await bootstrap.bind(host: host, port: listen.port).get()
+        let port = server.localAddress?.port ?? listen.port
+        let own = IPAddress(host)
+        let policy = configuration.policy
+        let addressGuard = AddressGuard(ownAddresses: [(address: own, port: port)])
+        let resolver = Resolver(staticTable: policy.staticDNS)
+        let client = UpstreamClient(engine: engine, resolver: resolver, addressGuard: addressGuard, caFile: configuration.caFile)
+        services.withLockedValue {
+            $0 = ProxyServices(
+                policy: policy, exchange: Exchange(client: client, policy: policy), resolver: resolver,
+                addressGuard: addressGuard, audit: audit)
+        }
+        channel.withLockedValue { $0 = server }
+        try await server.setOption(.autoRead, value: true).get()
+        return (host, port)
+    }
+
+    /// Stops accepting, lets calls in flight finish (up to `grace`), flushes the audit log.
+    public func shutdown(grace: Duration = .seconds(5)) async {
+        if let server = channel.withLockedValue({ $0 }) {
+            try? await server.close().get()
+        }
+        let deadline = ContinuousClock.now + grace
+        while let shared = services.withLockedValue({ $0 }), shared.pending > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        engine.shutdown()
+        // Let answers whose audit callbacks are queued reach their event loops.
+        try? await Task.sleep(for: .milliseconds(20))
+        audit.close()
+        try? await group.shutdownGracefully()
+    }
+}

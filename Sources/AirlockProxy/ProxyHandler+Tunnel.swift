@@ -1,0 +1,114 @@
+import AirlockAudit
+import AirlockCore
+import AirlockPolicy
+import AirlockUpstream
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+extension ProxyHandler {
+    /// Opens an allowed CONNECT tunnel: the destination is resolved and address-checked
+    /// exactly like a proxied call, and the TCP connection goes to the checked address
+    /// itself (never re-resolved), so a rebinding DNS answer cannot redirect it.
+    func openTunnel(context: ChannelHandlerContext, record: CallRecord, tunnel: TunnelRoute) {
+        state = .tunnelConnecting([])
+        // From here the client speaks TLS (or anything): stop parsing HTTP. The pipeline
+        // handler goes first so no raw bytes reach a handler that expects HTTP parts.
+        let pipeline = context.pipeline.syncOperations
+        if let handler = try? pipeline.handler(type: HTTPServerPipelineHandler.self) {
+            pipeline.removeHandler(handler, promise: nil)
+        }
+        if let decoder = try? pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {
+            pipeline.removeHandler(decoder, promise: nil)
+        }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        let addressGuard = services.addressGuard
+        services.resolver.resolve(tunnel.host) { result in
+            loop.execute {
+                let (handler, context) = bound.value
+                var record = record
+                switch result {
+                case .failure(let error):
+                    handler.refuse(context: context, record: record, denial: Denial(.upstreamUnreachable, "cannot resolve \(tunnel.host.text): \(error.message)"), close: true)
+                case .success(let addresses):
+                    for address in addresses {
+                        if let denial = addressGuard.check(address, port: tunnel.port, upstream: tunnel.upstream) {
+                            record.address = address.description
+                            handler.refuse(context: context, record: record, denial: Denial(denial.reason, "\(tunnel.host.text) resolves to \(denial.detail)"), close: true)
+                            return
+                        }
+                    }
+                    guard let address = addresses.first else {
+                        handler.refuse(context: context, record: record, denial: Denial(.upstreamUnreachable, "\(tunnel.host.text) has no addresses"), close: true)
+                        return
+                    }
+                    record.address = address.description
+                    handler.connect(context: context, record: record, tunnel: tunnel, address: address)
+                }
+            }
+        }
+    }
+
+    private func connect(context: ChannelHandlerContext, record: CallRecord, tunnel: TunnelRoute, address: IPAddress) {
+        let target: SocketAddress
+        do {
+            target = try SocketAddress(ipAddress: address.description, port: tunnel.port)
+        } catch {
+            refuse(context: context, record: record, denial: Denial(.internalError, "bad address \(address)"), close: true)
+            return
+        }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        ClientBootstrap(group: context.eventLoop)
+            .connectTimeout(.milliseconds(Int64(tunnel.upstream.limits.connectTimeoutMs)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(to: target)
+            .whenComplete { result in
+                let (handler, context) = bound.value
+                switch result {
+                case .failure(let error):
+                    handler.refuse(context: context, record: record, denial: Denial(.upstreamUnreachable, "\(address) port \(tunnel.port): \(error)"), close: true)
+                case .success(let peer):
+                    handler.glue(context: context, record: record, peer: peer)
+                }
+            }
+    }
+
+    private func glue(context: ChannelHandlerContext, record: CallRecord, peer: Channel) {
+        let event = record.event(decision: "allow", reason: nil, detail: "tunnel established", status: 200)
+        afterAudit(context: context, event: event) { handler, context in
+            guard context.channel.isActive else {
+                peer.close(promise: nil)
+                return
+            }
+            let pipeline = context.pipeline.syncOperations
+            if let encoder = try? pipeline.handler(type: HTTPResponseEncoder.self) {
+                pipeline.removeHandler(encoder, promise: nil)
+            }
+            // RFC 9110 §9.3.6: a 2xx to CONNECT has no body and no Content-Length.
+            var ok = context.channel.allocator.buffer(capacity: 64)
+            ok.writeString("HTTP/1.1 200 Connection Established\r\nAirlock-Request-Id: \(record.requestID)\r\n\r\n")
+            context.writeAndFlush(NIOAny(ok), promise: nil)
+            let (local, remote) = GlueHandler.matchedPair()
+            do {
+                try pipeline.addHandler(local)
+                try peer.pipeline.syncOperations.addHandler(remote)
+            } catch {
+                context.close(promise: nil)
+                peer.close(promise: nil)
+                return
+            }
+            pipeline.removeHandler(handler, promise: nil)
+        }
+    }
+
+    /// Hands bytes that arrived during connection setup to the glue, in order.
+    func removeHandler(context: ChannelHandlerContext, removalToken: ChannelHandlerContext.RemovalToken) {
+        if case .tunnelConnecting(let pending) = state {
+            state = .idle
+            for data in pending { context.fireChannelRead(data) }
+            if !pending.isEmpty { context.fireChannelReadComplete() }
+        }
+        context.leavePipeline(removalToken: removalToken)
+    }
+}

@@ -1,0 +1,189 @@
+import AirlockAudit
+import AirlockCore
+import AirlockPolicy
+import AirlockUpstream
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Handles the HTTP requests of one client connection: decide, call, answer, audit.
+///
+/// The decision is made on the request head (pure `Router`); the call runs on the curl
+/// engine, never on this event loop; the answer is written only after its audit event has
+/// been handed to the kernel, so an acknowledged call always has its record.
+final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    enum State {
+        case idle
+        /// Allowed so far; collecting the request body.
+        case receiving(CallRecord, Route, HTTPRequestHead, ByteBuffer)
+        /// A refusal was sent; the rest of this request is read and dropped.
+        case discarding
+        /// The upstream call is in flight.
+        case waiting
+        /// An allowed CONNECT whose `.end` has not arrived yet.
+        case tunnelPending(CallRecord, TunnelRoute)
+        /// Tunnel bytes from the client held until the upstream connection exists.
+        case tunnelConnecting([NIOAny])
+    }
+
+    var state: State = .idle
+    let services: ProxyServices
+    var clientName = "unknown"
+
+    init(services: ProxyServices) {
+        self.services = services
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        clientName = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .tunnelConnecting(var pending) = state {
+            // Not HTTP any more: raw tunnel bytes, delivered once the tunnel is glued.
+            state = .idle
+            pending.append(data)
+            state = .tunnelConnecting(pending)
+            return
+        }
+        switch unwrapInboundIn(data) {
+        case .head(let head): onHead(context: context, head: head)
+        case .body(let chunk): onBody(context: context, chunk: chunk)
+        case .end: onEnd(context: context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard error is HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        // Unparseable HTTP still gets an answer and an audit record, then the connection closes.
+        let record = newRecord(method: "-", target: "-")
+        refuse(context: context, record: record, denial: Denial(.malformedRequest, "HTTP parse error: \(error)"), close: true)
+        state = .discarding
+    }
+
+    // MARK: - Request parts
+
+    func onHead(context: ChannelHandlerContext, head: HTTPRequestHead) {
+        var record = newRecord(method: head.method.rawValue, target: head.uri)
+        if let problem = RequestShape.check(head) {
+            refuse(context: context, record: record, denial: problem, close: true)
+            state = .discarding
+            return
+        }
+        if head.method == .CONNECT {
+            record.mode = .tunnel
+            switch Router.tunnel(policy: services.policy, authority: head.uri) {
+            case .deny(let denial, let upstream):
+                record.upstream = upstream?.name
+                refuse(context: context, record: record, denial: denial, close: true)
+                state = .discarding
+            case .allow(let tunnel):
+                record.upstream = tunnel.upstream.name
+                record.host = tunnel.host.text
+                record.port = tunnel.port
+                state = .tunnelPending(record, tunnel)
+            }
+            return
+        }
+        let decision: Decision<Route>
+        if head.uri.hasPrefix("/") {
+            record.mode = .gateway
+            decision = Router.gateway(policy: services.policy, method: head.method.rawValue, target: head.uri)
+        } else {
+            record.mode = .forward
+            decision = Router.forward(policy: services.policy, method: head.method.rawValue, absoluteURL: head.uri)
+        }
+        switch decision {
+        case .deny(let denial, let upstream):
+            record.upstream = upstream?.name
+            refuse(context: context, record: record, denial: denial, close: !head.isKeepAlive)
+            state = .discarding
+        case .allow(let route):
+            record.upstream = route.upstream.name
+            record.url = route.url.description
+            record.host = route.url.hostString
+            record.port = route.url.port
+            let limit = route.upstream.limits.requestBytes
+            if let declared = head.headers["Content-Length"].first.flatMap(Int.init), declared > limit {
+                refuse(context: context, record: record, denial: Denial(.requestTooLarge, "Content-Length \(declared) exceeds \(limit) bytes"), close: true)
+                state = .discarding
+                return
+            }
+            state = .receiving(record, route, head, context.channel.allocator.buffer(capacity: 0))
+        }
+    }
+
+    func onBody(context: ChannelHandlerContext, chunk: ByteBuffer) {
+        guard case .receiving(let record, let route, let head, var body) = state else { return }
+        state = .idle
+        var chunk = chunk
+        let limit = route.upstream.limits.requestBytes
+        guard body.readableBytes + chunk.readableBytes <= limit else {
+            refuse(context: context, record: record, denial: Denial(.requestTooLarge, "request body exceeds \(limit) bytes"), close: true)
+            state = .discarding
+            return
+        }
+        body.writeBuffer(&chunk)
+        state = .receiving(record, route, head, body)
+    }
+
+    func onEnd(context: ChannelHandlerContext) {
+        switch state {
+        case .receiving(let record, let route, let head, let body):
+            state = .waiting
+            call(context: context, record: record, route: route, head: head, body: body)
+        case .tunnelPending(let record, let tunnel):
+            openTunnel(context: context, record: record, tunnel: tunnel)
+        case .discarding:
+            state = .idle
+        case .idle, .waiting, .tunnelConnecting:
+            break
+        }
+    }
+
+    // MARK: - Answers
+
+    func newRecord(method: String, target: String) -> CallRecord {
+        CallRecord(
+            requestID: services.nextRequestID(), started: DispatchTime.now().uptimeNanoseconds,
+            wallClock: Date().timeIntervalSince1970, client: clientName, mode: .gateway, method: method, url: target)
+    }
+
+    /// Audits the refusal, then answers with the error (and closes if asked).
+    func refuse(context: ChannelHandlerContext, record: CallRecord, denial: Denial, close: Bool) {
+        let event = record.event(decision: "deny", reason: denial.reason, detail: denial.detail, status: denial.reason.status)
+        let (head, body) = ErrorBody.response(denial, requestID: record.requestID, close: close, allocator: context.channel.allocator)
+        afterAudit(context: context, event: event) { handler, context in
+            handler.write(context: context, head: head, body: body, close: close)
+        }
+    }
+
+    /// Records `event`, then runs `then` on this handler's event loop.
+    func afterAudit(context: ChannelHandlerContext, event: AuditEvent, then: @escaping (ProxyHandler, ChannelHandlerContext) -> Void) {
+        let bound = NIOLoopBound((self, context, then), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        services.audit.record(event) {
+            loop.execute {
+                let (handler, context, then) = bound.value
+                then(handler, context)
+            }
+        }
+    }
+
+    func write(context: ChannelHandlerContext, head: HTTPResponseHead, body: ByteBuffer, close: Bool) {
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if close {
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            done.whenComplete { _ in bound.value.close(promise: nil) }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import AirlockAudit
+import AirlockCore
+import AirlockPolicy
+import AirlockUpstream
+import NIOConcurrencyHelpers
+import NIOCore
+import Foundation
+
+/// What every connection handler shares: the compiled policy and the long-lived engines.
+/// Built once at startup; nothing here is re-derived per request.
+final class ProxyServices: Sendable {
+    let policy: Policy
+    let exchange: Exchange
+    let resolver: Resolver
+    let addressGuard: AddressGuard
+    let audit: AuditLog
+    private let sequence = NIOLockedValueBox<UInt64>(0)
+    private let inFlight = NIOLockedValueBox<Int>(0)
+
+    init(policy: Policy, exchange: Exchange, resolver: Resolver, addressGuard: AddressGuard, audit: AuditLog) {
+        self.policy = policy
+        self.exchange = exchange
+        self.resolver = resolver
+        self.addressGuard = addressGuard
+        self.audit = audit
+    }
+
+    func nextRequestID() -> String {
+        RequestID.make(sequence.withLockedValue { $0 += 1; return $0 })
+    }
+
+    /// Counts calls between decision and audit record, so a clean stop can wait for them.
+    func begin() { inFlight.withLockedValue { $0 += 1 } }
+    func end() { inFlight.withLockedValue { $0 -= 1 } }
+    var pending: Int { inFlight.withLockedValue { $0 } }
+}
+
+/// Facts about one call gathered on the way, turned into the audit event at the end.
+struct CallRecord {
+    let requestID: String
+    let started: UInt64          // monotonic ns
+    let wallClock: Double        // seconds since 1970
+    let client: String
+    var mode: ProxyMode
+    let method: String
+    var url: String
+    var upstream: String?
+    var host: String?
+    var port: Int?
+    var address: String?
+    var bytesOut = 0
+
+    func event(decision: String, reason: Reason?, detail: String?, status: Int, upstreamStatus: Int? = nil, bytesIn: Int = 0) -> AuditEvent {
+        AuditEvent(
+            time: wallClock, requestID: requestID, client: client, mode: mode.rawValue, method: method,
+            url: Redaction.url(url), upstream: upstream, host: host, port: port, address: address,
+            decision: decision, reason: reason?.rawValue, detail: detail, status: status,
+            upstreamStatus: upstreamStatus, bytesIn: bytesIn, bytesOut: bytesOut,
+            durationMs: Double(DispatchTime.now().uptimeNanoseconds &- started) / 1_000_000
+        )
+    }
+}

@@ -1,0 +1,123 @@
+import AirlockCore
+import AirlockPolicy
+
+/// The outcome of a call after redirect handling.
+public struct ExchangeResult: Sendable {
+    /// The response handed to the response pipeline.
+    public var response: UpstreamResponse
+    /// The route of the last hop (its upstream names the audit event).
+    public var route: Route
+    /// How many redirects were followed.
+    public var redirects: Int
+    /// In report mode: a redirect that enforce mode would have blocked.
+    public var wouldDeny: Denial?
+}
+
+/// One call including redirect handling (OWASP API7: redirects are an SSRF path).
+///
+/// With `redirects: block` a 3xx (other than 304) becomes `redirect_blocked`. With
+/// `redirects: follow`, Airlock follows at most `maxHops` hops itself, each one decided
+/// by the forward-mode rules from scratch (host, scheme, port, method, path) and address-
+/// checked again, and credentials are dropped once the origin changes.
+public struct Exchange: Sendable {
+    /// Most redirects followed for one call.
+    public static let maxHops = 5
+
+    let client: UpstreamClient
+    let policy: Policy
+
+    /// Creates an exchange runner.
+    public init(client: UpstreamClient, policy: Policy) {
+        self.client = client
+        self.policy = policy
+    }
+
+    /// Performs the call for `route`.
+    public func run(
+        route: Route, headers: [(name: String, value: String)], body: [UInt8],
+        completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
+    ) {
+        hop(route: route, headers: headers, body: body, followed: 0, completion: completion)
+    }
+
+    private func hop(
+        route: Route, headers: [(name: String, value: String)], body: [UInt8], followed: Int,
+        completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
+    ) {
+        client.send(route: route, headers: headers, body: body) { [self] result in
+            let response: UpstreamResponse
+            switch result {
+            case .failure(let failure):
+                completion(.failure(failure))
+                return
+            case .success(let r):
+                response = r
+            }
+            guard Self.isRedirect(response.status) else {
+                completion(.success(ExchangeResult(response: response, route: route, redirects: followed, wouldDeny: nil)))
+                return
+            }
+            let location = response.headers.first { $0.name.lowercased() == "location" }?.value
+            let shown = location.map { "Location: \(Self.redactedQuery($0))" } ?? "no Location header"
+            func refuse(_ detail: String) {
+                let denial = Denial(.redirectBlocked, "upstream answered \(response.status) (\(shown)): \(detail)")
+                if route.upstream.mode == .report {
+                    completion(.success(ExchangeResult(response: response, route: route, redirects: followed, wouldDeny: denial)))
+                } else {
+                    completion(.failure(UpstreamFailure(denial: denial, address: response.address)))
+                }
+            }
+            guard route.upstream.redirects == .follow else { return refuse("redirects are blocked for upstream '\(route.upstream.name)'") }
+            guard followed < Self.maxHops else { return refuse("more than \(Self.maxHops) redirects") }
+            guard let location, let target = Self.resolve(location, against: route.url) else {
+                return refuse("the Location is missing or malformed")
+            }
+            let method = Self.method(after: response.status, was: route.method)
+            switch Router.forward(policy: policy, method: method, url: target) {
+            case .deny(let denial, _):
+                refuse("next hop refused: \(denial.reason.rawValue): \(denial.detail)")
+            case .allow(let next):
+                let sameOrigin = next.url.origin == route.url.origin
+                let nextHeaders = sameOrigin ? headers : HeaderFilter.crossOrigin(headers)
+                let nextBody = method == route.method ? body : []
+                hop(route: next, headers: nextHeaders, body: nextBody, followed: followed + 1, completion: completion)
+            }
+        }
+    }
+
+    /// 3xx except 304 Not Modified, which is a cache answer, not a redirect.
+    static func isRedirect(_ status: Int) -> Bool { (300...399).contains(status) && status != 304 }
+
+    /// RFC 9110 §15.4: 303 turns into GET; 301/302 after POST too, as every client does.
+    static func method(after status: Int, was method: String) -> String {
+        if status == 303 && method != "HEAD" { return "GET" }
+        if (status == 301 || status == 302) && method == "POST" { return "GET" }
+        return method
+    }
+
+    /// Resolves a Location against the current URL; nil if the result does not parse strictly.
+    static func resolve(_ location: String, against base: TargetURL) -> TargetURL? {
+        let absolute: String
+        let lower = location.lowercased()
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") || (location.firstIndex(of: ":").map { colon in
+            !location[..<colon].contains("/") && !location[..<colon].contains("?")
+        } ?? false) {
+            absolute = location
+        } else if location.hasPrefix("//") {
+            absolute = base.scheme + ":" + location
+        } else if location.hasPrefix("/") {
+            absolute = base.origin + location
+        } else if location.hasPrefix("?") {
+            absolute = base.origin + base.path + location
+        } else {
+            let directory = base.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            absolute = base.origin + directory + "/" + location
+        }
+        return try? URLParser.parse(absolute)
+    }
+
+    static func redactedQuery(_ url: String) -> String {
+        guard let q = url.firstIndex(of: "?") else { return url }
+        return url[..<q] + "?…"
+    }
+}

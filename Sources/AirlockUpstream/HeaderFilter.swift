@@ -1,0 +1,59 @@
+/// Which header fields cross Airlock, in each direction.
+///
+/// Hop-by-hop fields (RFC 9110 §7.6.1) belong to one connection and are dropped both ways,
+/// with any field the `Connection` header names. `Proxy-Authorization` is Airlock's own
+/// credential and never reaches a third party; `Host` and `Content-Length` are rebuilt from
+/// the URL and the body, so a client cannot make them disagree with what Airlock checked.
+public enum HeaderFilter {
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+        "proxy-authorization", "proxy-authenticate",
+    ]
+    static let rebuiltOnRequest: Set<String> = ["host", "content-length", "expect"]
+    static let rebuiltOnResponse: Set<String> = ["content-length"]
+
+    /// Fields to send upstream from the client's request fields.
+    public static func request(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        let named = connectionNamed(headers)
+        return headers.filter { field in
+            let lower = field.name.lowercased()
+            return !hopByHop.contains(lower) && !rebuiltOnRequest.contains(lower) && !named.contains(lower)
+                && !lower.hasPrefix("airlock-")
+        }
+    }
+
+    /// Fields to hand the client from the upstream's response fields.
+    public static func response(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        let named = connectionNamed(headers)
+        return headers.filter { field in
+            let lower = field.name.lowercased()
+            return !hopByHop.contains(lower) && !rebuiltOnResponse.contains(lower) && !named.contains(lower)
+                && !lower.hasPrefix("airlock-")
+        }
+    }
+
+    /// Drops credentials before a cross-origin redirect hop (what browsers and curl do).
+    public static func crossOrigin(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        headers.filter { !["authorization", "cookie"].contains($0.name.lowercased()) }
+    }
+
+    static func connectionNamed(_ headers: [(name: String, value: String)]) -> Set<String> {
+        var names: Set<String> = []
+        for field in headers where field.name.lowercased() == "connection" {
+            for token in field.value.split(separator: ",") {
+                names.insert(String(token).lowercased().trimmingCharacters(in: " \t"))
+            }
+        }
+        return names
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self).unicodeScalars
+        let chars = Set(set.unicodeScalars)
+        while let f = s.first, chars.contains(f) { s = s.dropFirst() }
+        while let l = s.last, chars.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,117 @@
+import AirlockCore
+import AirlockCurl
+import AirlockPolicy
+
+/// A response from an upstream, as handed to the response pipeline.
+public struct UpstreamResponse: Sendable {
+    /// The upstream's status code.
+    public var status: Int
+    /// Its header fields, hop-by-hop fields already removed.
+    public var headers: [(name: String, value: String)]
+    /// The body as received (bounded by `limits.response_bytes`).
+    public var body: [UInt8]
+    /// The address Airlock was connected to.
+    public var address: String?
+}
+
+/// A refused or failed upstream call: the refusal plus the address involved, for the audit log.
+public struct UpstreamFailure: Error, Sendable {
+    /// The reason code and detail handed to the client.
+    public let denial: Denial
+    /// The address that was refused or tried, when known.
+    public let address: String?
+}
+
+/// Performs one upstream call for an allowed route: resolve, check every address, pin
+/// curl to the checked ones, check again at connect time, and map every failure to a reason.
+public final class UpstreamClient: Sendable {
+    let engine: CurlEngine
+    let resolver: Resolver
+    let addressGuard: AddressGuard
+    let caFile: String?
+
+    /// Creates a client over a running engine.
+    public init(engine: CurlEngine, resolver: Resolver, addressGuard: AddressGuard, caFile: String? = nil) {
+        self.engine = engine
+        self.resolver = resolver
+        self.addressGuard = addressGuard
+        self.caFile = caFile
+    }
+
+    /// Sends one request (no redirect handling; see `Exchange`).
+    public func send(
+        route: Route, headers: [(name: String, value: String)], body: [UInt8],
+        completion: @escaping @Sendable (Result<UpstreamResponse, UpstreamFailure>) -> Void
+    ) {
+        let url = route.url
+        let upstream = route.upstream
+        let addressGuard = self.addressGuard
+        resolver.resolve(url.host) { [engine, caFile] result in
+            let addresses: [IPAddress]
+            switch result {
+            case .failure(let error):
+                completion(.failure(UpstreamFailure(denial: Denial(.upstreamUnreachable, "cannot resolve \(url.hostString): \(error.message)"), address: nil)))
+                return
+            case .success(let list):
+                addresses = list
+            }
+            // Any forbidden address refuses the name: a name that mixes public and internal
+            // answers is either misconfigured or an attack, and fail-closed treats both alike.
+            for address in addresses {
+                if let denial = addressGuard.check(address, port: url.port, upstream: upstream) {
+                    completion(.failure(UpstreamFailure(denial: Denial(denial.reason, "\(url.hostString) resolves to \(denial.detail)"), address: address.description)))
+                    return
+                }
+            }
+            guard !addresses.isEmpty else {
+                completion(.failure(UpstreamFailure(denial: Denial(.upstreamUnreachable, "\(url.hostString) has no addresses"), address: nil)))
+                return
+            }
+            var resolve: [String] = []
+            if case .name(let name) = url.host {
+                let list = addresses.map { $0.isV4 ? $0.description : "[\($0.description)]" }.joined(separator: ",")
+                resolve.append("\(name):\(url.port):\(list)")
+            }
+            let request = CurlRequest(
+                url: url.description, method: route.method, headers: headers, body: body, resolve: resolve,
+                connectTimeoutMs: upstream.limits.connectTimeoutMs, timeoutMs: upstream.limits.timeoutMs,
+                maxResponseBytes: upstream.limits.responseBytes, caFile: caFile,
+                allowConnect: { bytes, port in
+                    guard let address = IPAddress(bytes: bytes) else { return false }
+                    return addressGuard.check(address, port: port, upstream: upstream) == nil
+                }
+            )
+            engine.perform(request) { result in
+                completion(Self.map(result, upstream: upstream, addressGuard: addressGuard, url: url))
+            }
+        }
+    }
+
+    static func map(_ result: Result<CurlResponse, CurlFailure>, upstream: Upstream, addressGuard: AddressGuard, url: TargetURL) -> Result<UpstreamResponse, UpstreamFailure> {
+        switch result {
+        case .success(let response):
+            return .success(UpstreamResponse(
+                status: response.status, headers: HeaderFilter.response(response.headers), body: response.body,
+                address: response.connectedAddress))
+        case .failure(let failure):
+            switch failure {
+            case .refusedAddress(let bytes, let port):
+                let address = IPAddress(bytes: bytes)
+                let why = address.flatMap { addressGuard.check($0, port: port, upstream: upstream)?.detail } ?? "unsupported address family"
+                return .failure(UpstreamFailure(denial: Denial(.addressForbidden, "refused at connect time: \(why)"), address: address?.description))
+            case .unreachable(let message):
+                return .failure(UpstreamFailure(denial: Denial(.upstreamUnreachable, "\(url.hostString):\(url.port): \(message)"), address: nil))
+            case .timeout(let message):
+                return .failure(UpstreamFailure(denial: Denial(.upstreamTimeout, message), address: nil))
+            case .tls(let message):
+                return .failure(UpstreamFailure(denial: Denial(.upstreamTLSError, message), address: nil))
+            case .tooLarge:
+                return .failure(UpstreamFailure(denial: Denial(.responseTooLarge, "response exceeds \(upstream.limits.responseBytes) bytes (limits.response_bytes)"), address: nil))
+            case .shuttingDown:
+                return .failure(UpstreamFailure(denial: Denial(.shuttingDown, "Airlock is stopping"), address: nil))
+            case .other(let code, let message):
+                return .failure(UpstreamFailure(denial: Denial(.upstreamUnreachable, "libcurl error \(code): \(message)"), address: nil))
+            }
+        }
+    }
+}

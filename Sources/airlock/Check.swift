@@ -1,0 +1,22 @@
+import AirlockPolicy
+import ArgumentParser
+
+extension Airlock {
+    /// `airlock check`: loads and validates a policy; every error with file and line.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a policy and everything it names; exit 1 on any error.")
+
+        @OptionGroup var options: PolicyOptions
+
+        func run() async throws {
+            let policy = try loadPolicy(options.policy)
+            print("ok: \(policy.sources.joined(separator: ", "))")
+            print("listen \(policy.listen), audit \(policy.auditFile)")
+            for upstream in policy.upstreams {
+                let hosts = upstream.hosts.map(\.description).joined(separator: ", ")
+                print("  \(upstream.name): \(upstream.url) hosts [\(hosts)] methods \(upstream.methods.sorted()) mode \(upstream.mode.rawValue) tunnel \(upstream.tunnel ? "allow" : "deny") redirects \(upstream.redirects.rawValue)")
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import AirlockCore
+import AirlockCurl
+import AirlockPolicy
+import ArgumentParser
+
+extension Airlock {
+    /// `airlock explain`: the decision for a URL, without sending anything to it.
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the decision and reason for a URL without sending anything.",
+            discussion: """
+                URL is an absolute http(s) URL (decided as a forward-proxy call), a gateway path \
+                /<upstream>/<path>, or host:port with --connect (a CONNECT tunnel). The destination's \
+                addresses are resolved (dns.static first, then the system resolver) and checked too. \
+                Exit status: 0 allow or report, 1 deny.
+                """)
+
+        @OptionGroup var options: PolicyOptions
+
+        @Option(name: .long, help: "The client name to decide for.")
+        var client: String?
+
+        @Option(name: .long, help: "The HTTP method.")
+        var method: String = "GET"
+
+        @Flag(name: .long, help: "Treat URL as a CONNECT target host:port.")
+        var connect = false
+
+        @Argument(help: "The URL, gateway path, or host:port.")
+        var url: String
+
+        func run() async throws {
+            let policy = try loadPolicy(options.policy)
+            let method = self.method.uppercased()
+            let host: TargetURL.Host
+            let port: Int
+            let upstream: Upstream
+            var note: String?
+            if connect {
+                switch Router.tunnel(policy: policy, authority: url) {
+                case .deny(let denial, let u): return try deny(denial, upstream: u)
+                case .allow(let route): (host, port, upstream) = (route.host, route.port, route.upstream)
+                }
+            } else {
+                let decision = url.hasPrefix("/")
+                    ? Router.gateway(policy: policy, method: method, target: url)
+                    : Router.forward(policy: policy, method: method, absoluteURL: url)
+                switch decision {
+                case .deny(let denial, let u): return try deny(denial, upstream: u)
+                case .allow(let route):
+                    (host, port, upstream) = (route.url.host, route.url.port, route.upstream)
+                    print("url:      \(route.url)")
+                    if let would = route.wouldDeny { note = "report: would deny \(would)" }
+                }
+            }
+            print("upstream: \(upstream.name) (\(upstream.source))")
+            let addresses: [IPAddress]
+            switch host {
+            case .address(let a): addresses = [a]
+            case .name(let name):
+                if let fixed = policy.staticDNS[name] {
+                    addresses = fixed
+                } else {
+                    switch SystemDNS.resolve(name) {
+                    case .success(let list): addresses = list.compactMap { IPAddress(bytes: $0) }
+                    case .failure(let error):
+                        print("address:  cannot resolve \(name): \(error.message)")
+                        return try deny(Denial(.upstreamUnreachable, "cannot resolve \(name)"), upstream: upstream)
+                    }
+                }
+            }
+            let addressGuard = AddressGuard(ownAddresses: [(address: IPAddress(policy.listen.host), port: policy.listen.port)])
+            for address in addresses {
+                if let denial = addressGuard.check(address, port: port, upstream: upstream) {
+                    print("address:  \(address) refused")
+                    return try deny(denial, upstream: upstream)
+                }
+                print("address:  \(address) allowed")
+            }
+            if let note {
+                print("decision: report (\(note))")
+            } else {
+                print("decision: allow")
+            }
+        }
+
+        private func deny(_ denial: Denial, upstream: Upstream?) throws {
+            if let upstream { print("upstream: \(upstream.name)") }
+            print("decision: deny")
+            print("reason:   \(denial.reason.rawValue) (\(denial.reason.status))")
+            print("detail:   \(denial.detail)")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import AirlockCurl
+import AirlockPolicy
+import AirlockProxy
+import ArgumentParser
+import Foundation
+
+extension Airlock {
+    /// `airlock serve`: runs the proxy until SIGINT or SIGTERM.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the proxy.")
+
+        @OptionGroup var options: PolicyOptions
+
+        @Option(name: .long, help: "HOST:PORT to listen on (overrides the policy's listen).")
+        var listen: String?
+
+        @Option(name: .long, help: "CA bundle for verifying upstream TLS (default: the system store).")
+        var caFile: String?
+
+        func run() async throws {
+            let policy = try loadPolicy(options.policy)
+            var override: Policy.Listen?
+            if let listen {
+                guard let parsed = Policy.Listen.parse(listen) else {
+                    throw ValidationError("--listen must be HOST:PORT with an IP address or localhost, not '\(listen)'")
+                }
+                override = parsed
+            }
+            var configuration = AirlockServer.Configuration(policy: policy, listen: override)
+            configuration.caFile = caFile
+            let server: AirlockServer
+            do {
+                server = try AirlockServer(configuration: configuration)
+            } catch {
+                printError("airlock: \(error)")
+                throw ExitCode(1)
+            }
+            let bound: (host: String, port: Int)
+            do {
+                bound = try await server.start()
+            } catch {
+                printError("airlock: cannot listen on \(configuration.listen): \(error)")
+                await server.shutdown()
+                throw ExitCode(1)
+            }
+            let shown = bound.host.contains(":") ? "[\(bound.host)]:\(bound.port)" : "\(bound.host):\(bound.port)"
+            print("airlock: listening on http://\(shown)")
+            print("airlock: policy \(policy.sources.joined(separator: ", ")) — \(policy.upstreams.count) upstream(s): \(policy.upstreams.map(\.name).joined(separator: ", "))")
+            print("airlock: audit log \(policy.auditFile)")
+            print("airlock: \(CurlEngine.version.split(separator: " ").prefix(2).joined(separator: " "))")
+            fflush(nil)
+            let signal = await StopSignal.wait()
+            print("airlock: \(signal), stopping (finishing calls in flight, flushing the audit log)")
+            fflush(nil)
+            await server.shutdown()
+            print("airlock: stopped")
+        }
+    }
+}
+
+/// Waits for SIGINT or SIGTERM without a signal handler racing the runtime.
+enum StopSignal {
+    static func wait() async -> String {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        return await withCheckedContinuation { continuation in
+            let queue = DispatchQueue(label: "airlock-signals")
+            let once = Once()
+            for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler {
+                    if once.fire() { continuation.resume(returning: name) }
+                }
+                source.resume()
+                once.keep(source)
+            }
+        }
+    }
+
+    final class Once: @unchecked Sendable {
+        private var fired = false
+        private var sources: [DispatchSourceSignal] = []
+        private let lock = NSLock()
+        func fire() -> Bool { lock.withLock { defer { fired = true }; return !fired } }
+        func keep(_ source: DispatchSourceSignal) { lock.withLock { sources.append(source) } }
+    }
+}
+
+/// Loads a policy or prints every error with file and line and exits 1.
+func loadPolicy(_ path: String) throws -> Policy {
+    do {
+        return try PolicyLoader.load(path: path)
+    } catch {
+        for problem in error.errors { printError(problem.description) }
+        printError("airlock: \(error.errors.count) error(s) in policy \(path)")
+        throw ExitCode(1)
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

@@ -1,0 +1,109 @@
+import AirlockCore
+import Foundation
+import Testing
+@testable import AirlockPolicy
+
+/// The pure decision engine, as a table: request in, reason code out.
+struct RouterTests {
+    static let policy: Policy = {
+        let yaml = """
+            upstreams:
+              stripe:
+                url: https://api.stripe.com
+                hosts: ["*.stripe.network"]
+                methods: [GET, POST]
+                paths: ["/v1/**"]
+              partner:
+                url: http://partner.example.com:8080/api
+                paths: ["/orders/*"]
+                tunnel: allow
+                ports: [8080, 8443]
+              shadow:
+                url: https://shadow.example.com
+                paths: ["/ok/**"]
+                mode: report
+            """
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString).yaml")
+        try! yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        return try! PolicyLoader.load(path: file.path)
+    }()
+
+    static func reason<T>(_ decision: Decision<T>) -> String {
+        switch decision {
+        case .allow: "allow"
+        case .deny(let denial, _): denial.reason.rawValue
+        }
+    }
+
+    @Test(arguments: [
+        ("GET", "/stripe/v1/charges", "allow"),
+        ("POST", "/stripe/v1/charges?limit=3", "allow"),
+        ("DELETE", "/stripe/v1/charges", "method_not_allowed"),
+        ("GET", "/stripe/v2/charges", "path_not_allowed"),
+        ("GET", "/stripe", "path_not_allowed"),
+        ("GET", "/nope/v1", "unknown_upstream"),
+        ("GET", "/", "unknown_upstream"),
+        ("GET", "/stripe/v1/../admin", "malformed_url"),
+        ("GET", "/stripe/v1/%2E%2e/admin", "malformed_url"),
+        ("GET", "/stripe/v1%2Fadmin", "malformed_url"),
+        ("GET", "/stripe/v1/a%5cb", "malformed_url"),
+        ("GET", "/stripe/v1/a%00", "malformed_url"),
+        ("GET", "/stripe/v1/a\\b", "malformed_url"),
+        ("GET", "/partner/orders/42", "allow"),
+        ("GET", "/partner/orders/42/lines", "path_not_allowed"),
+        ("GET", "/shadow/elsewhere", "allow"),   // report mode: allowed, with wouldDeny
+    ])
+    func gateway(method: String, target: String, expected: String) {
+        #expect(Self.reason(Router.gateway(policy: Self.policy, method: method, target: target)) == expected, "\(method) \(target)")
+    }
+
+    @Test func gatewayBuildsTheUpstreamURLBelowItsBasePath() throws {
+        guard case .allow(let route) = Router.gateway(policy: Self.policy, method: "GET", target: "/partner/orders/7?x=1") else {
+            Issue.record("denied")
+            return
+        }
+        #expect(route.url.description == "http://partner.example.com:8080/api/orders/7?x=1")
+        guard case .allow(let shadow) = Router.gateway(policy: Self.policy, method: "GET", target: "/shadow/elsewhere") else { return }
+        #expect(shadow.wouldDeny?.reason == .pathNotAllowed)
+    }
+
+    @Test(arguments: [
+        ("GET", "https://api.stripe.com/v1/charges", "allow"),
+        ("GET", "https://API.Stripe.COM./v1/charges", "allow"),
+        ("GET", "https://eu.stripe.network/v1/x", "allow"),
+        ("GET", "https://stripe.network/v1/x", "host_not_allowed"),
+        ("GET", "https://api.stripe.com.evil.com/v1/x", "host_not_allowed"),
+        ("GET", "http://api.stripe.com/v1/charges", "scheme_not_allowed"),
+        ("GET", "ftp://api.stripe.com/v1/charges", "scheme_not_allowed"),
+        ("GET", "https://api.stripe.com:8443/v1/charges", "port_not_allowed"),
+        ("GET", "https://user@api.stripe.com/v1/charges", "malformed_url"),
+        ("GET", "https://api.stripe.com\\@evil.com/v1", "malformed_url"),
+        ("GET", "https://api%2estripe.com/v1", "malformed_url"),
+        ("GET", "https://api.stripe。com/v1", "malformed_url"),
+        ("GET", "http://partner.example.com:8080/api/orders/1", "allow"),
+        ("GET", "http://partner.example.com:8080/orders/1", "path_not_allowed"),
+        ("GET", "http://partner.example.com:8080/apiorders/1", "path_not_allowed"),
+        ("GET", "http://partner.example.com:9090/api/orders/1", "port_not_allowed"),
+        ("GET", "http://169.254.169.254/latest/meta-data/", "host_not_allowed"),
+        ("GET", "http://2852039166/latest/meta-data/", "host_not_allowed"),
+        ("GET", "http://0xa9.0xfe.0xa9.0xfe/", "host_not_allowed"),
+        ("GET", "http://256.1.1.1/", "malformed_url"),
+    ])
+    func forward(method: String, url: String, expected: String) {
+        #expect(Self.reason(Router.forward(policy: Self.policy, method: method, absoluteURL: url)) == expected, "\(url)")
+    }
+
+    @Test(arguments: [
+        ("partner.example.com:8443", "allow"),
+        ("partner.example.com:8080", "allow"),
+        ("partner.example.com:22", "port_not_allowed"),
+        ("api.stripe.com:443", "tunnel_not_allowed"),
+        ("internal.corp:443", "host_not_allowed"),
+        ("partner.example.com", "malformed_url"),
+        ("[::1]:443", "host_not_allowed"),
+    ])
+    func tunnel(authority: String, expected: String) {
+        #expect(Self.reason(Router.tunnel(policy: Self.policy, authority: authority)) == expected, "\(authority)")
+    }
+}

@@ -1,0 +1,273 @@
+import Foundation
+import Testing
+
+/// End-to-end: the real proxy, real upstream servers on 127.0.0.1, the real curl client.
+///
+/// `internal` is a server that plays an internal service: no test may ever make it
+/// receive a request, whatever the policy says; every suite checks that at the end.
+@Suite(.serialized) struct ProxyEndToEndTests {
+    static func policy(api: Int, internal: Int, extra: String = "") -> String {
+        """
+        dns:
+          static:
+            partner.test: [127.0.0.1]
+            loop.test: [127.0.0.1]
+        upstreams:
+          api:
+            url: http://127.0.0.1:\(api)
+            methods: [GET, POST]
+            paths: ["/v1/**"]
+            allow_addresses: [127.0.0.1/32]
+            limits: { request_bytes: 1KiB }
+          partner:
+            url: http://partner.test:\(api)
+            tunnel: allow
+            allow_addresses: [127.0.0.1/32]
+          sneaky:
+            url: http://loop.test:\(internal)
+            tunnel: allow
+          reporter:
+            url: http://127.0.0.1:\(api)/base
+            mode: report
+            paths: ["/v1/**"]
+            allow_addresses: [127.0.0.1/32]
+          follower:
+            url: http://partner.test:\(api)
+            redirects: follow
+            allow_addresses: [127.0.0.1/32]
+        \(extra)
+        """
+    }
+
+    /// Starts the upstream, the internal server and Airlock; checks the internal server stayed untouched.
+    static func run(extra: @escaping (Int, Int) -> String = { _, _ in "" }, _ body: (Harness, TestUpstream) async throws -> Void) async throws {
+        let upstream = try await TestUpstream { request in
+            if request.uri.hasPrefix("/v1/redirect-to?") {
+                let target = String(request.uri.dropFirst("/v1/redirect-to?".count)).removingPercentEncoding ?? ""
+                return .redirect(target)
+            }
+            if request.uri.hasPrefix("/v1/big") { return .json("[" + String(repeating: "1,", count: 4000) + "1]") }
+            if request.uri.hasPrefix("/v1/slow") { return TestUpstream.Response(delayMs: 2000) }
+            let echo = "{\"method\":\"\(request.method)\",\"uri\":\"\(request.uri)\",\"authorization\":\(request.header("Authorization") != nil)}"
+            return .json(echo)
+        }
+        let internalServer = try await TestUpstream()
+        do {
+            try await withAirlock(policy: policy(api: upstream.port, internal: internalServer.port, extra: extra(upstream.port, internalServer.port))) { airlock in
+                try await body(airlock, upstream)
+            }
+        } catch {
+            await upstream.stop()
+            await internalServer.stop()
+            throw error
+        }
+        #expect(internalServer.requests.isEmpty, "the internal server was reached: \(internalServer.requests.map(\.uri))")
+        await upstream.stop()
+        await internalServer.stop()
+    }
+
+    @Test func gatewayCallIsAllowedAndAudited() async throws {
+        try await Self.run { airlock, upstream in
+            let reply = try airlock.gateway("/api/v1/items?token=s3cret&page=2", headers: ["Authorization: Bearer TOPSECRET", "Proxy-Authorization: Basic cHJveHk=", "Connection: keep-alive, X-Hop", "X-Hop: 1"])
+            #expect(reply.status == 200)
+            #expect(reply.body.contains("\"uri\":\"/v1/items?token=s3cret&page=2\""))
+            let seen = try #require(upstream.requests.last)
+            #expect(seen.header("Proxy-Authorization") == nil)
+            #expect(seen.header("X-Hop") == nil)
+            #expect(seen.header("Authorization") == "Bearer TOPSECRET")
+            let event = try #require(airlock.auditEvent(for: reply))
+            #expect(event["decision"] as? String == "allow")
+            #expect(event["mode"] as? String == "gateway")
+            #expect(event["upstream"] as? String == "api")
+            #expect(event["address"] as? String == "127.0.0.1")
+            #expect(event["status"] as? Int == 200)
+            #expect(event["upstream_status"] as? Int == 200)
+            #expect((event["url"] as? String)?.hasSuffix("/v1/items?token=REDACTED&page=REDACTED") == true)
+            let log = String(decoding: FileManager.default.contents(atPath: airlock.auditPath) ?? Data(), as: UTF8.self)
+            #expect(!log.contains("TOPSECRET") && !log.contains("s3cret") && !log.contains("cHJveHk="))
+        }
+    }
+
+    @Test func refusalsCarryReasonHeaderJSONBodyAndAuditEvent() async throws {
+        try await Self.run { airlock, upstream in
+            let cases: [(String, String, Int, String)] = [
+                ("DELETE", "/api/v1/items", 403, "method_not_allowed"),
+                ("GET", "/api/v2/items", 403, "path_not_allowed"),
+                ("GET", "/nowhere/v1/items", 404, "unknown_upstream"),
+                ("GET", "/v1/items", 404, "unknown_upstream"),   // origin-form is never routed by Host
+            ]
+            for (method, path, status, reason) in cases {
+                let reply = try airlock.gateway(path, method: method, headers: ["Host: 127.0.0.1:\(upstream.port)"])
+                #expect(reply.status == status, "\(method) \(path)")
+                #expect(reply.reason == reason, "\(method) \(path)")
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any])
+                let error = try #require(json["error"] as? [String: Any])
+                #expect(error["reason"] as? String == reason)
+                #expect(error["request_id"] as? String == reply.headers["airlock-request-id"])
+                let event = try #require(airlock.auditEvent(for: reply))
+                #expect(event["decision"] as? String == "deny")
+                #expect(event["reason"] as? String == reason)
+            }
+            #expect(upstream.requests.isEmpty)
+        }
+    }
+
+    @Test func gatewayPathsCannotClimbOutOfTheBasePath() async throws {
+        try await Self.run { airlock, upstream in
+            for path in ["/api/v1/../admin", "/api/v1/%2e%2e/admin", "/api/v1%2fadmin", "/api/v1/a%5c..%5cb", "/api/v1/./x"] {
+                let reply = try airlock.curl(["--path-as-is", "http://127.0.0.1:\(airlock.port)\(path)"])
+                #expect(reply.status == 400, "\(path)")
+                #expect(reply.reason == "malformed_url", "\(path)")
+            }
+            #expect(upstream.requests.isEmpty)
+        }
+    }
+
+    @Test func forwardProxyModeChecksHostPortAndScheme() async throws {
+        try await Self.run { airlock, upstream in
+            let ok = try airlock.forward("http://127.0.0.1:\(upstream.port)/v1/items")
+            #expect(ok.status == 200)
+            #expect(airlock.auditEvent(for: ok)?["mode"] as? String == "forward")
+            // 0x7f.1 is 127.0.0.1 spelt in hex: normalized, then matched like the plain form.
+            let hex = try airlock.forward("http://0x7f.1:\(upstream.port)/v1/items")
+            #expect(hex.status == 200)
+            let host = try airlock.forward("http://example.com/")
+            #expect(host.status == 403 && host.reason == "host_not_allowed")
+            let port = try airlock.forward("http://2130706433:\(upstream.port + 1)/v1/items")
+            #expect(port.status == 403 && port.reason == "port_not_allowed")
+            let scheme = try airlock.forward("ftp://127.0.0.1:\(upstream.port)/v1/items")
+            #expect(scheme.status == 403 && scheme.reason == "scheme_not_allowed")
+            // userinfo in an absolute-form target: parsers disagree on it, so it is refused.
+            let userinfo = try await RawClient.exchange(port: airlock.port, bytes: "GET http://evil@127.0.0.1:\(upstream.port)/v1/items HTTP/1.1\r\nHost: x\r\n\r\n", timeoutMs: 1000)
+            #expect(userinfo.hasPrefix("HTTP/1.1 400"))
+            #expect(userinfo.contains("malformed_url"))
+        }
+    }
+
+    @Test func staticNameMappedToLoopbackIsForbiddenAndNeverConnected() async throws {
+        try await Self.run { airlock, _ in
+            let reply = try airlock.gateway("/sneaky/anything")
+            #expect(reply.status == 403)
+            #expect(reply.reason == "address_forbidden")
+            let event = try #require(airlock.auditEvent(for: reply))
+            #expect(event["address"] as? String == "127.0.0.1")
+            #expect((event["detail"] as? String)?.contains("loopback") == true)
+        }
+    }
+
+    @Test func redirectsAreBlockedByDefault() async throws {
+        try await Self.run { airlock, _ in
+            let reply = try airlock.gateway("/api/v1/redirect-to?http%3A%2F%2F127.0.0.1%3A1%2Fsecret")
+            #expect(reply.status == 502)
+            #expect(reply.reason == "redirect_blocked")
+            let event = try #require(airlock.auditEvent(for: reply))
+            #expect((event["detail"] as? String)?.contains("Location: http://127.0.0.1:1/secret") == true)
+        }
+    }
+
+    @Test func followedRedirectsAreRecheckedEveryHop() async throws {
+        try await Self.run { airlock, upstream in
+            // to an allowed upstream on another origin: followed, credentials dropped
+            let target = "http://127.0.0.1:\(upstream.port)/v1/final".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let ok = try airlock.gateway("/follower/v1/redirect-to?\(target)", headers: ["Authorization: Bearer X"])
+            #expect(ok.status == 200)
+            #expect(ok.body.contains("\"uri\":\"/v1/final\""))
+            #expect(ok.body.contains("\"authorization\":false"))
+            // to a name that maps to a forbidden address: refused at the hop
+            let internalTarget = "http://loop.test:\(upstream.port + 1)/".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let bad = try airlock.gateway("/follower/v1/redirect-to?\(internalTarget)")
+            #expect(bad.status == 502 && bad.reason == "redirect_blocked")
+            // to a host no upstream allows
+            let away = try airlock.gateway("/follower/v1/redirect-to?" + "http://example.com/".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(away.status == 502 && away.reason == "redirect_blocked")
+            #expect(airlock.auditEvent(for: away)?["detail"] as? String != nil)
+        }
+    }
+
+    @Test func reportModeLetsTheCallThroughAndRecordsWouldDeny() async throws {
+        try await Self.run { airlock, upstream in
+            let reply = try airlock.gateway("/reporter/v2/not-listed")
+            #expect(reply.status == 200)
+            #expect(upstream.requests.last?.uri == "/base/v2/not-listed")
+            let event = try #require(airlock.auditEvent(for: reply))
+            #expect(event["decision"] as? String == "report")
+            #expect(event["reason"] as? String == "path_not_allowed")
+        }
+    }
+
+    @Test func connectTunnelAllowedOnlyWhereThePolicySaysSo() async throws {
+        try await Self.run { airlock, upstream in
+            let through = try airlock.curl(["-p", "-x", "http://127.0.0.1:\(airlock.port)", "http://partner.test:\(upstream.port)/v1/tunneled"])
+            #expect(through.status == 200)
+            #expect(through.body.contains("/v1/tunneled"))
+            let denied = try airlock.curl(["-p", "-x", "http://127.0.0.1:\(airlock.port)", "http://127.0.0.1:\(upstream.port)/v1/x"])
+            #expect(denied.status == 403 && denied.reason == "tunnel_not_allowed")
+            let forbidden = try airlock.curl(["-p", "-x", "http://127.0.0.1:\(airlock.port)", "http://loop.test:\(upstream.port)/"])
+            #expect(forbidden.status == 403)
+            let events = airlock.auditEvents().filter { $0["mode"] as? String == "tunnel" }
+            #expect(events.contains { $0["decision"] as? String == "allow" && $0["upstream"] as? String == "partner" })
+            #expect(events.contains { $0["reason"] as? String == "tunnel_not_allowed" })
+        }
+    }
+
+    @Test func limitsAndUpstreamFailuresMapToReasons() async throws {
+        let dead = try freePort()
+        try await Self.run(extra: { api, _ in
+            """
+              tiny:
+                url: http://127.0.0.1:\(api)
+                allow_addresses: [127.0.0.1/32]
+                limits: { response_bytes: 1KiB, timeout: 500ms }
+              dead:
+                url: http://127.0.0.1:\(dead)
+                allow_addresses: [127.0.0.1/32]
+            """
+        }) { airlock, _ in
+            let big = try airlock.gateway("/tiny/v1/big")
+            #expect(big.status == 502 && big.reason == "response_too_large")
+            let slow = try airlock.gateway("/tiny/v1/slow")
+            #expect(slow.status == 504 && slow.reason == "upstream_timeout")
+            let down = try airlock.gateway("/dead/")
+            #expect(down.status == 502 && down.reason == "upstream_unreachable")
+            let post = try airlock.gateway("/api/v1/items", method: "POST", body: String(repeating: "x", count: 2000))
+            #expect(post.status == 413 && post.reason == "request_too_large")
+            let small = try airlock.gateway("/api/v1/items", method: "POST", body: "{\"a\":1}")
+            #expect(small.status == 200 && small.body.contains("\"method\":\"POST\""))
+        }
+    }
+
+    @Test func smugglingShapesAreRefused() async throws {
+        try await Self.run { airlock, upstream in
+            let shapes = [
+                "POST /api/v1/x HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                "POST /api/v1/x HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde",
+                "POST /api/v1/x HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd",
+                "GET /api/v1/x HTTP/1.1\r\nHost: a\r\nX-Folded: one\r\n two\r\n\r\n",
+                "POST /api/v1/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
+                "GET /api/v1/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                "GARBAGE\r\n\r\n",
+            ]
+            for shape in shapes {
+                let answer = try await RawClient.exchange(port: airlock.port, bytes: shape)
+                #expect(answer.hasPrefix("HTTP/1.1 400"), "\(shape.debugDescription) -> \(answer.prefix(80))")
+            }
+            #expect(upstream.requests.isEmpty)
+        }
+    }
+
+    @Test func ownListeningAddressIsNeverADestination() async throws {
+        // The proxy's own port is refused even where allow_addresses admits 127.0.0.1.
+        let listen = try freePort()
+        let policy = """
+            upstreams:
+              self:
+                url: http://127.0.0.1:\(listen)
+                allow_addresses: [127.0.0.0/8]
+            """
+        let harness = try await Harness(policy: policy, listenPort: listen)
+        let reply = try harness.gateway("/self/loop")
+        await harness.stop()
+        #expect(reply.status == 403)
+        #expect(reply.reason == "address_forbidden")
+    }
+}

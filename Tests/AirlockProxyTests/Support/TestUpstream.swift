@@ -1,0 +1,112 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A real HTTP server on 127.0.0.1 standing in for a third-party API (or for an internal
+/// service that must never be reached). It records every request it receives.
+final class TestUpstream: Sendable {
+    struct Request: Sendable {
+        let method: String
+        let uri: String
+        let headers: [(String, String)]
+        let body: [UInt8]
+
+        func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+    }
+
+    struct Response: Sendable {
+        var status: Int = 200
+        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        var body: [UInt8] = Array("{\"ok\":true}".utf8)
+        var delayMs: Int = 0
+
+        static func json(_ text: String, status: Int = 200) -> Response {
+            Response(status: status, body: Array(text.utf8))
+        }
+
+        static func redirect(_ location: String, status: Int = 302) -> Response {
+            Response(status: status, headers: [("Location", location)], body: [])
+        }
+    }
+
+    typealias Route = @Sendable (Request) -> Response
+
+    let port: Int
+    private let channel: Channel
+    private let group: MultiThreadedEventLoopGroup
+    private let log = NIOLockedValueBox<[Request]>([])
+
+    var requests: [Request] { log.withLockedValue { $0 } }
+
+    init(route: @escaping Route = { _ in Response() }) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let log = self.log
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                    channel.pipeline.addHandler(UpstreamHandler(route: route, log: log))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        self.group = group
+        self.channel = channel
+        self.port = channel.localAddress?.port ?? 0
+    }
+
+    func stop() async {
+        try? await channel.close().get()
+        try? await group.shutdownGracefully()
+    }
+}
+
+private final class UpstreamHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let route: TestUpstream.Route
+    let log: NIOLockedValueBox<[TestUpstream.Request]>
+    var head: HTTPRequestHead?
+    var body: [UInt8] = []
+
+    init(route: @escaping TestUpstream.Route, log: NIOLockedValueBox<[TestUpstream.Request]>) {
+        self.route = route
+        self.log = log
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body = []
+        case .body(let b):
+            body += Array(b.readableBytesView)
+        case .end:
+            guard let head else { return }
+            let request = TestUpstream.Request(method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
+            log.withLockedValue { $0.append(request) }
+            let response = route(request)
+            var headers = HTTPHeaders(response.headers)
+            headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+            let responseHead = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+            buffer.writeBytes(response.body)
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let send = {
+                let (handler, context) = bound.value
+                context.write(handler.wrapOutboundOut(.head(responseHead)), promise: nil)
+                context.write(handler.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                context.writeAndFlush(handler.wrapOutboundOut(.end(nil)), promise: nil)
+            }
+            if response.delayMs > 0 {
+                context.eventLoop.scheduleTask(in: .milliseconds(Int64(response.delayMs))) { send() }
+            } else {
+                send()
+            }
+        }
+    }
+}
