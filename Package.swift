@@ -47,10 +47,20 @@ let package = Package(
         ),
         .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AirlockAuditTests", dependencies: ["AirlockAudit"]),
+        .target(
+            name: "AirlockTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/AirlockTestSupport"
+        ),
+        .testTarget(name: "AirlockUpstreamTests", dependencies: ["AirlockCurl", "AirlockUpstream", "AirlockPolicy", "AirlockTestSupport"]),
         .testTarget(
             name: "AirlockProxyTests",
             dependencies: [
-                "AirlockProxy", "AirlockPolicy", "AirlockAudit", "AirlockUpstream",
+                "AirlockProxy", "AirlockPolicy", "AirlockAudit", "AirlockUpstream", "AirlockTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -56,7 +56,7 @@ struct PolicyLoaderTests {
         ("deny_bad_listen", 1, "listen must be HOST:PORT"),
         ("deny_bad_static_address", 3, "is not an IP address"),
         ("deny_bad_path", 4, "is not a path pattern"),
-        ("deny_yaml_syntax", 3, "YAML"),
+        ("deny_yaml_syntax", 4, "YAML"),
     ])
     func refusesWithFileAndLine(fixture: String, line: Int, message: String) {
         let errors = Self.errors(fixture)

@@ -1,3 +1,4 @@
+import AirlockTestSupport
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 /// `internal` is a server that plays an internal service: no test may ever make it
 /// receive a request, whatever the policy says; every suite checks that at the end.
 @Suite(.serialized) struct ProxyEndToEndTests {
-    static func policy(api: Int, internal: Int, extra: String = "") -> String {
+    static func policy(api: Int, internalPort: Int, extra: String = "") -> String {
         """
         dns:
           static:
@@ -24,7 +25,7 @@ import Testing
             tunnel: allow
             allow_addresses: [127.0.0.1/32]
           sneaky:
-            url: http://loop.test:\(internal)
+            url: http://loop.test:\(internalPort)
             tunnel: allow
           reporter:
             url: http://127.0.0.1:\(api)/base
@@ -41,6 +42,11 @@ import Testing
 
     /// Starts the upstream, the internal server and Airlock; checks the internal server stayed untouched.
     static func run(extra: @escaping (Int, Int) -> String = { _, _ in "" }, _ body: (Harness, TestUpstream) async throws -> Void) async throws {
+        try await run(extra: extra) { airlock, upstream, _ in try await body(airlock, upstream) }
+    }
+
+    /// As `run`, also handing the body the internal server's port (a destination that must stay unreached).
+    static func run(extra: @escaping (Int, Int) -> String = { _, _ in "" }, _ body: (Harness, TestUpstream, Int) async throws -> Void) async throws {
         let upstream = try await TestUpstream { request in
             if request.uri.hasPrefix("/v1/redirect-to?") {
                 let target = String(request.uri.dropFirst("/v1/redirect-to?".count)).removingPercentEncoding ?? ""
@@ -53,8 +59,8 @@ import Testing
         }
         let internalServer = try await TestUpstream()
         do {
-            try await withAirlock(policy: policy(api: upstream.port, internal: internalServer.port, extra: extra(upstream.port, internalServer.port))) { airlock in
-                try await body(airlock, upstream)
+            try await withAirlock(policy: policy(api: upstream.port, internalPort: internalServer.port, extra: extra(upstream.port, internalServer.port))) { airlock in
+                try await body(airlock, upstream, internalServer.port)
             }
         } catch {
             await upstream.stop()
@@ -184,6 +190,17 @@ import Testing
         }
     }
 
+    @Test func upstreamConnectionsAreReused() async throws {
+        try await Self.run { airlock, upstream in
+            for i in 0..<5 {
+                let reply = try airlock.gateway("/api/v1/items/\(i)")
+                #expect(reply.status == 200)
+            }
+            #expect(upstream.requests.count == 5)
+            #expect(upstream.connections == 1, "each call opened a new upstream connection")
+        }
+    }
+
     @Test func reportModeLetsTheCallThroughAndRecordsWouldDeny() async throws {
         try await Self.run { airlock, upstream in
             let reply = try airlock.gateway("/reporter/v2/not-listed")
@@ -196,17 +213,18 @@ import Testing
     }
 
     @Test func connectTunnelAllowedOnlyWhereThePolicySaysSo() async throws {
-        try await Self.run { airlock, upstream in
+        try await Self.run { airlock, upstream, internalPort in
             let through = try airlock.curl(["-p", "-x", "http://127.0.0.1:\(airlock.port)", "http://partner.test:\(upstream.port)/v1/tunneled"])
             #expect(through.status == 200)
             #expect(through.body.contains("/v1/tunneled"))
             let denied = try airlock.curl(["-p", "-x", "http://127.0.0.1:\(airlock.port)", "http://127.0.0.1:\(upstream.port)/v1/x"])
             #expect(denied.status == 403 && denied.reason == "tunnel_not_allowed")
-            let forbidden = try airlock.curl(["-p", "-x", "http://127.0.0.1:\(airlock.port)", "http://loop.test:\(upstream.port)/"])
-            #expect(forbidden.status == 403)
+            let forbidden = try airlock.curl(["-p", "-x", "http://127.0.0.1:\(airlock.port)", "http://loop.test:\(internalPort)/"])
+            #expect(forbidden.status == 403 && forbidden.reason == "address_forbidden")
             let events = airlock.auditEvents().filter { $0["mode"] as? String == "tunnel" }
             #expect(events.contains { $0["decision"] as? String == "allow" && $0["upstream"] as? String == "partner" })
             #expect(events.contains { $0["reason"] as? String == "tunnel_not_allowed" })
+            #expect(events.contains { $0["reason"] as? String == "address_forbidden" && $0["address"] as? String == "127.0.0.1" })
         }
     }
 

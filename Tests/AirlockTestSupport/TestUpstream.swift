@@ -6,50 +6,64 @@ import NIOPosix
 
 /// A real HTTP server on 127.0.0.1 standing in for a third-party API (or for an internal
 /// service that must never be reached). It records every request it receives.
-final class TestUpstream: Sendable {
-    struct Request: Sendable {
-        let method: String
-        let uri: String
-        let headers: [(String, String)]
-        let body: [UInt8]
+public final class TestUpstream: Sendable {
+    public struct Request: Sendable {
+        public let method: String
+        public let uri: String
+        public let headers: [(String, String)]
+        public let body: [UInt8]
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
     }
 
-    struct Response: Sendable {
-        var status: Int = 200
-        var headers: [(String, String)] = [("Content-Type", "application/json")]
-        var body: [UInt8] = Array("{\"ok\":true}".utf8)
-        var delayMs: Int = 0
+    public struct Response: Sendable {
+        public var status: Int = 200
+        public var headers: [(String, String)] = [("Content-Type", "application/json")]
+        public var body: [UInt8] = Array("{\"ok\":true}".utf8)
+        public var delayMs: Int = 0
 
-        static func json(_ text: String, status: Int = 200) -> Response {
+        public init(status: Int = 200, headers: [(String, String)] = [("Content-Type", "application/json")], body: [UInt8] = Array("{\"ok\":true}".utf8), delayMs: Int = 0) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.delayMs = delayMs
+        }
+
+        public static func json(_ text: String, status: Int = 200) -> Response {
             Response(status: status, body: Array(text.utf8))
         }
 
-        static func redirect(_ location: String, status: Int = 302) -> Response {
+        public static func redirect(_ location: String, status: Int = 302) -> Response {
             Response(status: status, headers: [("Location", location)], body: [])
         }
     }
 
-    typealias Route = @Sendable (Request) -> Response
+    public typealias Route = @Sendable (Request) -> Response
 
-    let port: Int
+    public let port: Int
     private let channel: Channel
     private let group: MultiThreadedEventLoopGroup
     private let log = NIOLockedValueBox<[Request]>([])
+    private let accepted = NIOLockedValueBox<Int>(0)
 
-    var requests: [Request] { log.withLockedValue { $0 } }
+    /// How many TCP connections the server accepted.
+    public var connections: Int { accepted.withLockedValue { $0 } }
 
-    init(route: @escaping Route = { _ in Response() }) async throws {
+    public var requests: [Request] { log.withLockedValue { $0 } }
+
+    public init(route: @escaping Route = { _ in Response() }) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let log = self.log
+        let accepted = self.accepted
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(UpstreamHandler(route: route, log: log))
+                accepted.withLockedValue { $0 += 1 }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(route: route, log: log))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -58,7 +72,7 @@ final class TestUpstream: Sendable {
         self.port = channel.localAddress?.port ?? 0
     }
 
-    func stop() async {
+    public func stop() async {
         try? await channel.close().get()
         try? await group.shutdownGracefully()
     }
@@ -95,11 +109,12 @@ private final class UpstreamHandler: ChannelInboundHandler {
             let responseHead = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
             var buffer = context.channel.allocator.buffer(capacity: response.body.count)
             buffer.writeBytes(response.body)
+            let body = buffer
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            let send = {
+            let send: @Sendable () -> Void = {
                 let (handler, context) = bound.value
                 context.write(handler.wrapOutboundOut(.head(responseHead)), promise: nil)
-                context.write(handler.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                context.write(handler.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
                 context.writeAndFlush(handler.wrapOutboundOut(.end(nil)), promise: nil)
             }
             if response.delayMs > 0 {

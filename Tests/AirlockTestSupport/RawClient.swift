@@ -5,14 +5,15 @@ import NIOPosix
 
 /// Sends raw bytes to a port on 127.0.0.1 and collects what comes back until the server
 /// closes or `timeoutMs` passes: for request shapes no well-behaved client would send.
-enum RawClient {
-    static func exchange(port: Int, bytes: String, timeoutMs: Int64 = 3000) async throws -> String {
+public enum RawClient {
+    public static func exchange(port: Int, bytes: String, timeoutMs: Int64 = 3000) async throws -> String {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
         let received = NIOLockedValueBox<[UInt8]>([])
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
-                channel.pipeline.addHandler(Collector(received: received))
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Collector(received: received))
+                }
             }
             .connect(host: "127.0.0.1", port: port).get()
         var buffer = channel.allocator.buffer(capacity: bytes.utf8.count)
@@ -23,6 +24,7 @@ enum RawClient {
             try await Task.sleep(for: .milliseconds(20))
         }
         try? await channel.close().get()
+        try? await group.shutdownGracefully()
         return String(decoding: received.withLockedValue { $0 }, as: UTF8.self)
     }
 
@@ -38,7 +40,7 @@ enum RawClient {
 }
 
 /// A port on 127.0.0.1 that nothing listens on (bound, read, closed).
-func freePort() throws -> Int {
+public func freePort() throws -> Int {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     defer { try? group.syncShutdownGracefully() }
     let channel = try ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).wait()

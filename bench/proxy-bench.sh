@@ -1,0 +1,498 @@
+#!/usr/bin/env bash
+# Airlock proxy benchmark: Airlock (gateway and forward mode) against squid and tinyproxy,
+# all in front of one nginx serving a 1 KiB JSON file, measured with wrk.
+#
+# Everything runs on 127.0.0.1 only, from throwaway configs in a temp dir, on free high ports;
+# no system service is used or touched. Every process started here is stopped at exit.
+#
+# Usage:  bench/proxy-bench.sh            (from the repo root; `make bench` builds first)
+# Env:    AIRLOCK=path        Airlock binary (default .build/release/airlock)
+#         DURATION=10         seconds per measured wrk run
+#         WARMUP=2            seconds of warm-up per target (not counted)
+#         SOAK=60             seconds of the memory soak against Airlock gateway (0 = skip)
+#         THREADS=2 CONNS=64  wrk threads and connections
+#         KEEP_TMP=1          keep the temp dir (configs, logs, wrk output) for inspection
+#
+# The machine this runs on has 2 cores shared by wrk, nginx and the proxy under test, so the
+# absolute numbers are low and noisy; the ratios between proxies are what this is for.
+set -euo pipefail
+
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+SOAK=${SOAK:-60}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-64}
+AIRLOCK=${AIRLOCK:-.build/release/airlock}
+HOST=127.0.0.1          # the only address anything here listens on or connects to
+ITEM_PATH=/v1/item.json
+
+# A proxy variable in the environment would send curl's sanity checks somewhere else.
+unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log ""; log "proxy-bench: FAILED: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Processes and temp dir: everything is recorded so the EXIT trap can stop it.
+
+TMP=""
+declare -A PIDS=()      # name -> pid of each server started here
+WRK_BG_PID=""           # the soak's background wrk, if running
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [[ -n "$WRK_BG_PID" ]] && kill -0 "$WRK_BG_PID" 2>/dev/null; then
+        kill "$WRK_BG_PID" 2>/dev/null || true
+    fi
+    local name pid
+    for name in "${!PIDS[@]}"; do
+        pid=${PIDS[$name]}
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    # Give each a few seconds to stop cleanly (Airlock flushes its audit log), then force it.
+    for name in "${!PIDS[@]}"; do
+        pid=${PIDS[$name]}
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$pid" 2>/dev/null; then
+            log "proxy-bench: $name (pid $pid) did not stop on SIGTERM; killing it"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ -n "$TMP" && -d "$TMP" ]]; then
+        if [[ "${KEEP_TMP:-0}" == 1 ]]; then log "proxy-bench: kept $TMP"; else rm -rf "$TMP"; fi
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------
+# Tools
+
+# Installs the missing tools from Debian's packages; `apt-get update` only when needed.
+ensure_tools() {
+    local missing=()
+    command -v nginx     >/dev/null || missing+=(nginx-light)
+    command -v wrk       >/dev/null || missing+=(wrk)
+    command -v squid     >/dev/null || missing+=(squid)
+    command -v tinyproxy >/dev/null || missing+=(tinyproxy)
+    command -v curl      >/dev/null || missing+=(curl)
+    command -v ss        >/dev/null || missing+=(iproute2)
+    ((${#missing[@]} == 0)) && return 0
+    log "proxy-bench: installing ${missing[*]}"
+    local sudo=""
+    [[ $EUID -ne 0 ]] && sudo=sudo
+    $sudo apt-get update -qq || die "apt-get update failed"
+    # nginx-light is gone from newer Debian releases: fall back to nginx.
+    if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null; then
+        missing=("${missing[@]/nginx-light/nginx}")
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null \
+            || die "apt-get install ${missing[*]} failed"
+    fi
+    # The packages' own services (if the package started any) are not used: ours run apart.
+    for t in nginx wrk squid tinyproxy curl; do
+        command -v "$t" >/dev/null || die "$t is still missing after apt-get install"
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Ports and readiness
+
+USED_PORTS=" "
+# A free TCP port below the ephemeral range (32768+), so wrk's and the proxies' own outgoing
+# connections cannot take it between the check and the bind.
+free_port() {
+    local p listening
+    listening=$(ss -Htln 2>/dev/null | awk '{print $4}' | sed 's/.*://' | tr '\n' ' ')
+    for _ in $(seq 200); do
+        p=$((20000 + RANDOM % 12000))
+        [[ " $listening " == *" $p "* || "$USED_PORTS" == *" $p "* ]] && continue
+        USED_PORTS+="$p "
+        echo "$p"; return 0
+    done
+    die "no free port found"
+}
+
+# Waits until NAME (pid PID) accepts connections on PORT; on failure shows its log and dies.
+wait_listening() {
+    local name=$1 pid=$2 port=$3 logfile=$4
+    for _ in $(seq 150); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            log "--- $logfile"; tail -n 30 "$logfile" >&2 || true
+            die "$name exited during startup (see its log above)"
+        fi
+        if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    log "--- $logfile"; tail -n 30 "$logfile" >&2 || true
+    die "$name did not listen on $HOST:$port within 15 s"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Servers. Each gets a config in $TMP, runs in the foreground as our child, logs to $TMP.
+
+start_nginx() {
+    NGINX_PORT=$(free_port)
+    local d=$TMP/nginx
+    mkdir -p "$d/www/v1" "$d/logs" "$d/temp"
+    # A 1024-byte JSON document: a fixed head, padded to exactly 1 KiB inside a string.
+    local head='{"id":42,"name":"bench item","tags":["egress","proxy","benchmark"],"padding":"'
+    local tail='"}'
+    local pad=$((1024 - ${#head} - ${#tail}))
+    { printf '%s' "$head"; head -c "$pad" /dev/zero | tr '\0' 'x'; printf '%s' "$tail"; } \
+        > "$d/www/v1/item.json"
+    [[ $(stat -c %s "$d/www/v1/item.json") == 1024 ]] || die "item.json is not 1024 bytes"
+
+    cat > "$d/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes auto;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    default_type application/json;
+    types { application/json json; }
+    keepalive_requests 100000;
+    keepalive_timeout 65s;
+    client_body_temp_path $d/temp/body;
+    proxy_temp_path $d/temp/proxy;
+    fastcgi_temp_path $d/temp/fastcgi;
+    uwsgi_temp_path $d/temp/uwsgi;
+    scgi_temp_path $d/temp/scgi;
+    server {
+        listen $HOST:$NGINX_PORT;
+        root $d/www;
+        location / { try_files \$uri =404; }
+    }
+}
+EOF
+    # -e: the error log before the config is read (else nginx opens /var/log/nginx/error.log).
+    nginx -p "$d" -e "$d/logs/error.log" -c "$d/nginx.conf" > "$d/logs/stdout.log" 2>&1 &
+    PIDS[nginx]=$!
+    wait_listening nginx "${PIDS[nginx]}" "$NGINX_PORT" "$d/logs/error.log"
+}
+
+start_squid() {
+    SQUID_PORT=$(free_port)
+    local d=$TMP/squid
+    mkdir -p "$d"
+    # Run as root, squid drops to its effective user (proxy), which must write here.
+    chmod 1777 "$d"
+    cat > "$d/squid.conf" <<EOF
+http_port $HOST:$SQUID_PORT
+acl bench_client src 127.0.0.1/32
+http_access allow bench_client
+http_access deny all
+# A pure forwarding proxy: nothing cached, nothing logged per request.
+cache deny all
+cache_mem 8 MB
+access_log none
+cache_store_log none
+cache_log $d/cache.log
+pid_filename $d/squid.pid
+coredump_dir $d
+netdb_filename none
+# Any name lookup squid makes stays on this machine (targets are IP literals anyway).
+dns_nameservers 127.0.0.1
+forwarded_for delete
+# Stop at once on SIGTERM instead of the default 30 s drain.
+shutdown_lifetime 0 seconds
+max_filedescriptors 8192
+EOF
+    squid -k parse -f "$d/squid.conf" > "$d/parse.log" 2>&1 \
+        || { cat "$d/parse.log" >&2; die "squid rejects its config"; }
+    # -N: foreground, no daemon and no kid processes; -d1: startup errors to stderr.
+    squid -N -d1 -f "$d/squid.conf" > "$d/stdout.log" 2>&1 &
+    PIDS[squid]=$!
+    wait_listening squid "${PIDS[squid]}" "$SQUID_PORT" "$d/stdout.log"
+}
+
+start_tinyproxy() {
+    TINY_PORT=$(free_port)
+    local d=$TMP/tinyproxy
+    mkdir -p "$d"
+    chmod 1777 "$d"
+    local user_lines=""
+    # Running as root, tinyproxy wants a user to drop to.
+    if [[ $EUID -eq 0 ]]; then
+        if id nobody >/dev/null 2>&1; then user_lines=$'User nobody\nGroup nogroup'; fi
+    fi
+    cat > "$d/tinyproxy.conf" <<EOF
+$user_lines
+Port $TINY_PORT
+Listen $HOST
+Allow 127.0.0.1
+Timeout 600
+MaxClients 1000
+LogLevel Critical
+LogFile "$d/tinyproxy.log"
+PidFile "$d/tinyproxy.pid"
+DisableViaHeader Yes
+EOF
+    tinyproxy -d -c "$d/tinyproxy.conf" > "$d/stdout.log" 2>&1 &
+    PIDS[tinyproxy]=$!
+    wait_listening tinyproxy "${PIDS[tinyproxy]}" "$TINY_PORT" "$d/stdout.log"
+}
+
+start_airlock() {
+    AIRLOCK_PORT=$(free_port)
+    local d=$TMP/airlock
+    mkdir -p "$d"
+    AUDIT_FILE=$d/audit.jsonl
+    cat > "$d/policy.yaml" <<EOF
+listen: $HOST:$AIRLOCK_PORT
+audit:
+  file: $AUDIT_FILE
+upstreams:
+  bench:
+    url: http://$HOST:$NGINX_PORT
+    methods: [GET]
+    paths: ["/v1/**"]
+    allow_addresses: [127.0.0.1/32]
+EOF
+    [[ -x "$AIRLOCK" ]] || die "no Airlock binary at $AIRLOCK (run 'make release', or set AIRLOCK=)"
+    "$AIRLOCK" serve --policy "$d/policy.yaml" > "$d/stdout.log" 2>&1 &
+    PIDS[airlock]=$!
+    wait_listening airlock "${PIDS[airlock]}" "$AIRLOCK_PORT" "$d/stdout.log"
+    # Listening is not the same as answering: poll with curl until an HTTP answer comes back.
+    for _ in $(seq 50); do
+        curl -s -o /dev/null --max-time 2 "http://$HOST:$AIRLOCK_PORT/" && return 0
+        sleep 0.1
+    done
+    die "Airlock listens on $HOST:$AIRLOCK_PORT but gives no HTTP answer"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Targets and measurement
+
+NGINX_URL() { echo "http://$HOST:$NGINX_PORT$ITEM_PATH"; }
+
+# Writes the wrk Lua script for a target. Forward-proxy mode is a request whose request line
+# carries the absolute URL; wrk sends wrk.path verbatim, so pointing wrk at the proxy with
+# path = the absolute URL is exactly what an HTTP_PROXY client sends. done() prints the
+# numbers in one machine-readable line, so nothing depends on the layout of wrk's report.
+write_lua() {
+    local file=$1 path=$2 host_header=$3
+    cat > "$file" <<EOF
+wrk.method = "GET"
+wrk.path = "$path"
+wrk.headers["Host"] = "$host_header"
+
+function done(summary, latency, requests)
+    local e = summary.errors
+    io.write(string.format(
+        "BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d connect=%d read=%d write=%d status=%d timeout=%d\n",
+        summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+        e.connect, e.read, e.write, e.status, e.timeout))
+end
+EOF
+}
+
+# target name -> "connect URL|lua file|sanity curl args"
+declare -A T_URL=() T_LUA=() T_CURL=()
+ORDER=()
+
+add_target() {
+    local name=$1 port=$2 mode=$3     # mode: direct | forward | gateway
+    local lua=$TMP/wrk-$name.lua
+    case $mode in
+        direct)
+            write_lua "$lua" "$ITEM_PATH" "$HOST:$NGINX_PORT"
+            T_CURL[$name]="$(NGINX_URL)" ;;
+        forward)
+            write_lua "$lua" "$(NGINX_URL)" "$HOST:$NGINX_PORT"
+            T_CURL[$name]="-x http://$HOST:$port $(NGINX_URL)" ;;
+        gateway)
+            write_lua "$lua" "/bench$ITEM_PATH" "$HOST:$port"
+            T_CURL[$name]="http://$HOST:$port/bench$ITEM_PATH" ;;
+    esac
+    T_URL[$name]="http://$HOST:$port"
+    T_LUA[$name]=$lua
+    ORDER+=("$name")
+}
+
+# One request with curl: must be 200 with exactly our JSON, else the numbers would be for errors.
+sanity_check() {
+    local name=$1 body=$TMP/sanity-$1.body code
+    # shellcheck disable=SC2086  # T_CURL holds separate arguments on purpose
+    code=$(curl -sS --max-time 10 -o "$body" -w '%{http_code}' ${T_CURL[$name]} 2>"$TMP/sanity-$name.err") \
+        || { cat "$TMP/sanity-$name.err" >&2; die "$name: sanity request failed (curl ${T_CURL[$name]})"; }
+    if [[ "$code" != 200 ]] || ! cmp -s "$body" "$TMP/nginx/www/v1/item.json"; then
+        log "--- $name answered HTTP $code with:"; head -c 600 "$body" >&2; log ""
+        die "$name: sanity request did not return 200 and the JSON (curl ${T_CURL[$name]})"
+    fi
+}
+
+# Runs wrk against a target; the raw report goes to $TMP/wrk-NAME-TAG.txt, the BENCH line to stdout.
+run_wrk() {
+    local name=$1 secs=$2 tag=$3 out=$TMP/wrk-$1-$3.txt
+    wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency -s "${T_LUA[$name]}" "${T_URL[$name]}" \
+        > "$out" 2>&1 || { cat "$out" >&2; die "wrk failed against $name"; }
+    grep '^BENCH ' "$out" || { cat "$out" >&2; die "no result line from wrk for $name"; }
+}
+
+# Extracts key=value from a BENCH line.
+field() { sed -n "s/.* $2=\([0-9]*\).*/\1/p" <<<"$1"; }
+
+audit_lines() { if [[ -f "${AUDIT_FILE:-}" ]]; then wc -l < "$AUDIT_FILE"; else echo 0; fi; }
+
+declare -A R_RPS=() R_P50=() R_P99=() R_ERR=() R_REQ=() R_AUDIT=()
+
+measure() {
+    local name=$1 line req dur a0 a1
+    sanity_check "$name"
+    run_wrk "$name" "$WARMUP" warmup >/dev/null
+    a0=$(audit_lines)
+    line=$(run_wrk "$name" "$DURATION" run)
+    sleep 0.5   # requests wrk abandoned at its deadline may still be finishing
+    a1=$(audit_lines)
+    req=$(field "$line" requests); dur=$(field "$line" duration_us)
+    R_REQ[$name]=$req
+    R_RPS[$name]=$(awk -v r="$req" -v d="$dur" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
+    R_P50[$name]=$(awk -v u="$(field "$line" p50_us)" 'BEGIN { printf "%.2fms", u / 1000 }')
+    R_P99[$name]=$(awk -v u="$(field "$line" p99_us)" 'BEGIN { printf "%.2fms", u / 1000 }')
+    local e="" k v
+    for k in connect read write timeout status; do
+        v=$(field "$line" "$k"); [[ "$v" != 0 ]] && e+="${e:+ }$k=$v"
+    done
+    [[ "$(field "$line" status)" != 0 ]] && e="${e/status=/non2xx=}"
+    # A server that closes the connection after every response without saying
+    # "Connection: close" (tinyproxy has no client keep-alive) makes wrk count one read error
+    # per response as it finds the socket closed and reconnects; the responses were fine.
+    local reads; reads=$(field "$line" read)
+    if ((reads > 0 && reads >= req - 2 * CONNS && reads <= req + 2 * CONNS)); then
+        e="${e/read=$reads/read=$reads*}"; CLOSE_NOTE=1
+    fi
+    R_ERR[$name]=${e:-0}
+    R_AUDIT[$name]=$((a1 - a0))
+    log "  $name: ${R_RPS[$name]} req/s, p50 ${R_P50[$name]}, p99 ${R_P99[$name]}, errors ${R_ERR[$name]}"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+print_table() {
+    echo
+    echo "Results: wrk -t$THREADS -c$CONNS -d${DURATION}s, 1 KiB JSON from nginx, all on $HOST ($(nproc) cores shared)"
+    printf '%-18s %10s %10s %10s  %-24s %8s\n' target req/s p50 p99 errors vs-direct
+    printf '%-18s %10s %10s %10s  %-24s %8s\n' ------ ----- --- --- ------ ---------
+    local name
+    for name in "${ORDER[@]}"; do
+        printf '%-18s %10s %10s %10s  %-24s %8s\n' "$name" "${R_RPS[$name]}" "${R_P50[$name]}" \
+            "${R_P99[$name]}" "${R_ERR[$name]}" "$(ratio "${R_RPS[$name]}" "${R_RPS[direct]}")"
+    done
+    if [[ "${CLOSE_NOTE:-0}" == 1 ]]; then
+        echo "* read errors ~ requests: that server closes the connection after every response"
+        echo "  without announcing it (no client keep-alive); wrk counts each close as a read"
+        echo "  error and reconnects. The responses themselves were complete."
+    fi
+    if [[ -n "${R_RPS[airlock-gateway]:-}" ]]; then
+        echo
+        echo "req/s ratios: Airlock gateway / squid     = $(ratio "${R_RPS[airlock-gateway]}" "${R_RPS[squid]}")"
+        echo "              Airlock gateway / tinyproxy = $(ratio "${R_RPS[airlock-gateway]}" "${R_RPS[tinyproxy]}")"
+        echo "              Airlock forward / squid     = $(ratio "${R_RPS[airlock-forward]}" "${R_RPS[squid]}")"
+        echo
+        echo "Audit lines written vs requests wrk completed (measured runs; wrk does not count the"
+        echo "requests still in flight at its deadline, so audit may exceed wrk by up to $CONNS):"
+        for name in airlock-gateway airlock-forward; do
+            printf '  %-16s audit %8d   wrk %8d   diff %+d\n' "$name" "${R_AUDIT[$name]}" \
+                "${R_REQ[$name]}" $(( R_AUDIT[$name] - R_REQ[$name] ))
+        done
+    fi
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# Memory soak: load on the gateway for SOAK seconds, Airlock's RSS sampled every 5 s.
+# Growth past 20% between the 10 s sample (after warm-up allocations) and the last is flagged.
+soak() {
+    ((SOAK > 0)) || { echo; echo "Memory soak skipped (SOAK=0)"; return 0; }
+    local pid=${PIDS[airlock]} name=airlock-gateway out=$TMP/wrk-soak.txt
+    local t=0 rss series="" first="" last="" max=0 at10="" a0 a1 line
+    echo
+    echo "Memory soak: wrk against Airlock gateway for ${SOAK}s, VmRSS every 5 s"
+    a0=$(audit_lines)
+    wrk -t"$THREADS" -c"$CONNS" -d"${SOAK}s" -s "${T_LUA[$name]}" "${T_URL[$name]}" > "$out" 2>&1 &
+    WRK_BG_PID=$!
+    local start=$SECONDS
+    while :; do
+        kill -0 "$pid" 2>/dev/null || die "Airlock (pid $pid) died during the soak"
+        rss=$(rss_kib "$pid")
+        printf '  t=%3ds  RSS %7.1f MiB\n' "$t" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')"
+        series+="$rss "
+        [[ -z "$first" ]] && first=$rss
+        ((t == 10)) && at10=$rss
+        ((rss > max)) && max=$rss
+        last=$rss
+        ((t >= SOAK)) && break
+        t=$((t + 5)); ((t > SOAK)) && t=$SOAK
+        while ((SECONDS - start < t)); do sleep 0.2; done
+    done
+    wait "$WRK_BG_PID" || { cat "$out" >&2; die "soak wrk failed"; }
+    WRK_BG_PID=""
+    sleep 0.5
+    a1=$(audit_lines)
+    line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; die "no result line from the soak wrk"; }
+    mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+    echo "  RSS first $(mib "$first"), last $(mib "$last"), max $(mib "$max")"
+    echo "  soak load: $(field "$line" requests) requests, errors: connect=$(field "$line" connect)" \
+         "read=$(field "$line" read) write=$(field "$line" write) timeout=$(field "$line" timeout)" \
+         "non2xx=$(field "$line" status); audit lines written: $((a1 - a0))"
+    if [[ -n "$at10" ]] && ((at10 > 0)); then
+        local growth
+        growth=$(awk -v a="$at10" -v b="$last" 'BEGIN { printf "%.1f", (b - a) * 100 / a }')
+        if awk -v g="$growth" 'BEGIN { exit !(g > 20) }'; then
+            echo "  WARNING: RSS grew ${growth}% from t=10s to the end (> 20%): possible leak"
+            SOAK_FLAG=1
+        else
+            echo "  RSS change from t=10s to the end: ${growth}% (threshold 20%)"
+        fi
+    else
+        echo "  (soak shorter than 10 s: no growth check)"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+
+main() {
+    cd "$(dirname "$0")/.."           # AIRLOCK's default path is relative to the repo root
+    ensure_tools
+    TMP=$(mktemp -d /tmp/airlock-bench.XXXXXX)
+    chmod 755 "$TMP"                  # nginx workers and squid run as unprivileged users
+    [[ "$AIRLOCK" == /* ]] || AIRLOCK=$PWD/$AIRLOCK
+
+    log "proxy-bench: starting servers (temp dir $TMP)"
+    start_nginx
+    start_squid
+    start_tinyproxy
+    if [[ "${SKIP_AIRLOCK:-0}" != 1 ]]; then start_airlock; fi
+    log "  nginx $NGINX_PORT, squid $SQUID_PORT, tinyproxy $TINY_PORT${AIRLOCK_PORT:+, airlock $AIRLOCK_PORT}"
+
+    add_target direct          "$NGINX_PORT" direct
+    add_target squid           "$SQUID_PORT" forward
+    add_target tinyproxy       "$TINY_PORT"  forward
+    if [[ "${SKIP_AIRLOCK:-0}" != 1 ]]; then
+        add_target airlock-gateway "$AIRLOCK_PORT" gateway
+        add_target airlock-forward "$AIRLOCK_PORT" forward
+    fi
+
+    log "proxy-bench: sanity checks, then ${WARMUP}s warm-up + ${DURATION}s per target"
+    local name
+    for name in "${ORDER[@]}"; do sanity_check "$name"; done
+    for name in "${ORDER[@]}"; do measure "$name"; done
+
+    print_table
+    SOAK_FLAG=0
+    if [[ "${SKIP_AIRLOCK:-0}" != 1 ]]; then soak; fi
+    if [[ -n "${PIDS[airlock]:-}" ]] && ! kill -0 "${PIDS[airlock]}" 2>/dev/null; then
+        die "Airlock exited during the benchmark (log: $TMP/airlock/stdout.log)"
+    fi
+    echo
+    echo "done"
+}
+
+main "$@"
