@@ -56,6 +56,7 @@ let package = Package(
             ],
             path: "Tests/AirlockTestSupport"
         ),
+        .testTarget(name: "AirlockCLITests", dependencies: ["airlock", "AirlockTestSupport"]),
         .testTarget(name: "AirlockUpstreamTests", dependencies: ["AirlockCurl", "AirlockUpstream", "AirlockPolicy", "AirlockTestSupport"]),
         .testTarget(
             name: "AirlockProxyTests",

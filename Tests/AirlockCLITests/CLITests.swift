@@ -1,0 +1,149 @@
+import AirlockTestSupport
+import Foundation
+import Testing
+
+/// The `airlock` binary as a user runs it: exit codes, messages, a real serve and a clean stop.
+@Suite(.serialized) struct CLITests {
+    /// The built `airlock` next to the test bundle (same build folder).
+    static let binary: String = {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for folder in [besideTests, besideTests.deletingLastPathComponent()] {
+            let candidate = folder.appendingPathComponent("airlock").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/airlock").path
+    }()
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Output {
+        let status: Int32
+        let out: String
+        let err: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    }
+
+    static func tempFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test func checkAcceptsTheExamplePolicy() throws {
+        let result = try Self.run(["check", "--policy", Self.root.appendingPathComponent("Policies/example.yaml").path])
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out.contains("ok:"))
+    }
+
+    @Test func checkReportsEveryErrorWithFileAndLine() throws {
+        let folder = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("bad.yaml")
+        try "upstreams:\n  a:\n    url: https://a.example.com\n    hosts: [\"*\"]\n    mehtods: [GET]\n".write(to: file, atomically: true, encoding: .utf8)
+        let result = try Self.run(["check", "--policy", file.path])
+        #expect(result.status == 1)
+        #expect(result.err.contains("bad.yaml:4:"), "\(result.err)")
+        #expect(result.err.contains("bad.yaml:5:"), "\(result.err)")
+        #expect(result.err.contains("unknown key 'mehtods'"))
+    }
+
+    @Test func explainShowsTheDecisionWithoutSending() throws {
+        let example = Self.root.appendingPathComponent("Policies/example.yaml").path
+        let metadata = try Self.run(["explain", "--policy", example, "http://2852039166/latest/meta-data/"])
+        #expect(metadata.status == 1)
+        #expect(metadata.out.contains("host_not_allowed"))
+        let partner = try Self.run(["explain", "--policy", example, "/partner/latest/meta-data/"])
+        #expect(partner.status == 1)
+        #expect(partner.out.contains("address_forbidden"))
+        #expect(partner.out.contains("169.254.169.254"))
+        let tunnel = try Self.run(["explain", "--policy", example, "--connect", "api.stripe.com:443"])
+        #expect(tunnel.out.contains("tunnel_not_allowed"))
+    }
+
+    @Test func everyCommandHasHelp() throws {
+        for command in [["--help"], ["serve", "--help"], ["check", "--help"], ["explain", "--help"], ["audit", "--help"]] {
+            let result = try Self.run(command)
+            #expect(result.status == 0, "\(command)")
+            #expect(result.out.contains("USAGE"), "\(command)")
+        }
+    }
+
+    /// A real `airlock serve`: calls answered, SIGTERM during a slow call, every event on disk.
+    @Test func serveStopsCleanlyOnSIGTERMWithoutLosingAuditEvents() async throws {
+        let upstream = try await TestUpstream { request in
+            request.uri.hasPrefix("/slow") ? TestUpstream.Response(delayMs: 700) : TestUpstream.Response()
+        }
+        let folder = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let port = try freePort()
+        let policy = folder.appendingPathComponent("policy.yaml")
+        try """
+            listen: 127.0.0.1:\(port)
+            audit:
+              file: audit/events.jsonl
+            upstreams:
+              api:
+                url: http://127.0.0.1:\(upstream.port)
+                allow_addresses: [127.0.0.1/32]
+            """.write(to: policy, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--policy", policy.path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait for the startup lines.
+        var banner = ""
+        let deadline = Date().addingTimeInterval(15)
+        while !banner.contains("audit log") && Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+            banner += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(banner.contains("listening on http://127.0.0.1:\(port)"))
+        #expect(banner.contains("1 upstream(s): api"))
+
+        var answered = 0
+        for i in 0..<40 {
+            if (try? await RawClient.exchange(port: port, bytes: "GET /api/n\(i) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeoutMs: 3000))?.hasPrefix("HTTP/1.1 200") == true {
+                answered += 1
+            }
+        }
+        #expect(answered == 40)
+        async let slow = RawClient.exchange(port: port, bytes: "GET /api/slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeoutMs: 5000)
+        try await Task.sleep(for: .milliseconds(200))
+        process.terminate()   // SIGTERM while /slow is in flight
+        let slowAnswer = try await slow
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(slowAnswer.hasPrefix("HTTP/1.1 200"), "the call in flight was cut off: \(slowAnswer.prefix(60))")
+        let log = try String(contentsOf: folder.appendingPathComponent("audit/events.jsonl"), encoding: .utf8)
+        let lines = log.split(separator: "\n")
+        #expect(lines.count == 41)
+        #expect(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil })
+
+        let table = try Self.run(["audit", "--file", folder.appendingPathComponent("audit/events.jsonl").path])
+        #expect(table.out.contains("DECISION"))
+        #expect(table.out.contains("41 event(s)"))
+        let denies = try Self.run(["audit", "--file", folder.appendingPathComponent("audit/events.jsonl").path, "--decision", "deny", "--json"])
+        #expect(denies.out.isEmpty)
+        let recent = try Self.run(["audit", "--policy", policy.path, "--since", "10m", "--json"])
+        #expect(recent.out.split(separator: "\n").count == 41)
+        await upstream.stop()
+    }
+}
