@@ -51,7 +51,7 @@ public enum Router {
         guard url.scheme == "http" || url.scheme == "https" else {
             return .deny(Denial(.schemeNotAllowed, "scheme '\(url.scheme)' is not http or https"), upstream: nil)
         }
-        let candidates = policy.upstreams.filter { $0.matchesHost(url.host.text) }
+        let candidates = policy.upstreams.filter { $0.matchesHost(url.host) }
         // First upstream that allows outright wins; then a report-mode pass; else the first refusal.
         var reported: Route?
         var firstDenial: (Denial, Upstream)?
@@ -81,7 +81,7 @@ public enum Router {
             return .deny(Denial(.malformedURL, "CONNECT \(authority): \(error.message)"), upstream: nil)
         }
         let hostString = host.text
-        guard let upstream = policy.upstreams.first(where: { $0.matchesHost(hostString) }) else {
+        guard let upstream = policy.upstreams.first(where: { $0.matchesHost(host) }) else {
             return .deny(Denial(.hostNotAllowed, "no upstream allows host '\(hostString)'"), upstream: nil)
         }
         guard upstream.tunnel else {

@@ -58,8 +58,8 @@ public struct Upstream: Sendable {
         self.source = source
     }
 
-    /// Whether a normalized host (lower case, punycode, or an address literal) names this upstream.
-    public func matchesHost(_ host: String) -> Bool {
+    /// Whether a normalized host (a punycode name or an address) names this upstream.
+    public func matchesHost(_ host: TargetURL.Host) -> Bool {
         hosts.contains { $0.matches(host) }
     }
 

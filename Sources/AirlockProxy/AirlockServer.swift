@@ -62,6 +62,8 @@ public final class AirlockServer: Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
+                    // Idle clients (and slowloris heads) are closed; tunnels get the same bound.
+                    try pipeline.addHandler(IdleStateHandler(allTimeout: .seconds(Int64(shared.idleTimeoutSeconds))))
                     try pipeline.addHandler(HTTPResponseEncoder())
                     try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)))
                     try pipeline.addHandler(HTTPServerPipelineHandler())

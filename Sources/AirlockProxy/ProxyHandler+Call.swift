@@ -53,7 +53,9 @@ extension ProxyHandler {
             status: response.status, upstreamStatus: response.status, bytesIn: response.body.count)
 
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
-        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        if route.method != "HEAD" || !headers.contains(name: "Content-Length") {
+            headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        }
         headers.replaceOrAdd(name: "Airlock-Request-Id", value: record.requestID)
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
         let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)

@@ -14,6 +14,8 @@ final class ProxyServices: Sendable {
     let resolver: Resolver
     let addressGuard: AddressGuard
     let audit: AuditLog
+    /// Seconds without any read or write after which a client connection is closed.
+    let idleTimeoutSeconds = 120
     private let sequence = NIOLockedValueBox<UInt64>(0)
     private let inFlight = NIOLockedValueBox<Int>(0)
 

@@ -22,12 +22,13 @@ public enum HeaderFilter {
         }
     }
 
-    /// Fields to hand the client from the upstream's response fields.
-    public static func response(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+    /// Fields to hand the client from the upstream's response fields. A HEAD answer keeps the
+    /// upstream's Content-Length (there is no body to measure; RFC 9110 §9.3.2).
+    public static func response(_ headers: [(name: String, value: String)], head: Bool = false) -> [(name: String, value: String)] {
         let named = connectionNamed(headers)
         return headers.filter { field in
             let lower = field.name.lowercased()
-            return !hopByHop.contains(lower) && !rebuiltOnResponse.contains(lower) && !named.contains(lower)
+            return !hopByHop.contains(lower) && (head || !rebuiltOnResponse.contains(lower)) && !named.contains(lower)
                 && !lower.hasPrefix("airlock-")
         }
     }

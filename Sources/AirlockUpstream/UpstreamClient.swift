@@ -82,16 +82,16 @@ public final class UpstreamClient: Sendable {
                 }
             )
             engine.perform(request) { result in
-                completion(Self.map(result, upstream: upstream, addressGuard: addressGuard, url: url))
+                completion(Self.map(result, upstream: upstream, addressGuard: addressGuard, url: url, head: route.method == "HEAD"))
             }
         }
     }
 
-    static func map(_ result: Result<CurlResponse, CurlFailure>, upstream: Upstream, addressGuard: AddressGuard, url: TargetURL) -> Result<UpstreamResponse, UpstreamFailure> {
+    static func map(_ result: Result<CurlResponse, CurlFailure>, upstream: Upstream, addressGuard: AddressGuard, url: TargetURL, head: Bool) -> Result<UpstreamResponse, UpstreamFailure> {
         switch result {
         case .success(let response):
             return .success(UpstreamResponse(
-                status: response.status, headers: HeaderFilter.response(response.headers), body: response.body,
+                status: response.status, headers: HeaderFilter.response(response.headers, head: head), body: response.body,
                 address: response.connectedAddress))
         case .failure(let failure):
             switch failure {

@@ -38,7 +38,7 @@ extension Airlock {
             var note: String?
             if connect {
                 switch Router.tunnel(policy: policy, authority: url) {
-                case .deny(let denial, let u): return try deny(denial, upstream: u)
+                case .deny(let denial, let u): return try deny(denial, upstream: u?.name)
                 case .allow(let route): (host, port, upstream) = (route.host, route.port, route.upstream)
                 }
             } else {
@@ -46,7 +46,7 @@ extension Airlock {
                     ? Router.gateway(policy: policy, method: method, target: url)
                     : Router.forward(policy: policy, method: method, absoluteURL: url)
                 switch decision {
-                case .deny(let denial, let u): return try deny(denial, upstream: u)
+                case .deny(let denial, let u): return try deny(denial, upstream: u?.name)
                 case .allow(let route):
                     (host, port, upstream) = (route.url.host, route.url.port, route.upstream)
                     print("url:      \(route.url)")
@@ -65,7 +65,7 @@ extension Airlock {
                     case .success(let list): addresses = list.compactMap { IPAddress(bytes: $0) }
                     case .failure(let error):
                         print("address:  cannot resolve \(name): \(error.message)")
-                        return try deny(Denial(.upstreamUnreachable, "cannot resolve \(name)"), upstream: upstream)
+                        return try deny(Denial(.upstreamUnreachable, "cannot resolve \(name)"), upstream: nil)
                     }
                 }
             }
@@ -73,7 +73,7 @@ extension Airlock {
             for address in addresses {
                 if let denial = addressGuard.check(address, port: port, upstream: upstream) {
                     print("address:  \(address) refused")
-                    return try deny(denial, upstream: upstream)
+                    return try deny(denial, upstream: nil)
                 }
                 print("address:  \(address) allowed")
             }
@@ -84,8 +84,9 @@ extension Airlock {
             }
         }
 
-        private func deny(_ denial: Denial, upstream: Upstream?) throws {
-            if let upstream { print("upstream: \(upstream.name)") }
+        /// Prints the refusal; `upstream` is named when it was not printed already.
+        private func deny(_ denial: Denial, upstream: String?) throws {
+            if let upstream { print("upstream: \(upstream)") }
             print("decision: deny")
             print("reason:   \(denial.reason.rawValue) (\(denial.reason.status))")
             print("detail:   \(denial.detail)")

@@ -18,6 +18,7 @@ internal enum HostNormalizer {
             }
             return .address(address)
         }
+        if raw.count == 1 && first == "." { throw URLRejection("empty host") }
         var labels: [ArraySlice<Unicode.Scalar>] = raw.split(separator: ".", omittingEmptySubsequences: false)
         for scalar in raw { try checkHostScalar(scalar) }
         if labels.count >= 2, labels[labels.count - 1].isEmpty {
@@ -84,13 +85,26 @@ internal enum HostNormalizer {
         for scalar in label {
             if scalar.value >= 0x41 && scalar.value <= 0x5A {
                 scalars.append(Unicode.Scalar(UInt8(truncatingIfNeeded: scalar.value + 0x20)))
-            } else {
+            } else if scalar.isASCII {
                 scalars.append(scalar)
+            } else {
+                // Full Unicode lowercase mapping; `checkUnicodeLabel` then refuses anything IDNA would still remap.
+                scalars.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
             }
         }
         try checkUnicodeLabel(scalars)
         guard let encoded = Punycode.encode(scalars) else { throw URLRejection("host label cannot be punycode-encoded") }
         return "xn--" + encoded
+    }
+
+    /// True when an `xn--` label (lowercase ASCII bytes, prefix included) is one this parser would accept.
+    static func isValidPunycodeLabel(_ bytes: [UInt8]) -> Bool {
+        do {
+            _ = try validatedPunycodeLabel(bytes)
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// Decodes an `xn--` label and refuses it unless it round-trips and decodes to an acceptable Unicode label.
@@ -105,7 +119,11 @@ internal enum HostNormalizer {
             let allowed = (0x61...0x7A).contains(value) || (0x30...0x39).contains(value) || value == 0x2D || value == 0x5F
             guard allowed else { throw URLRejection("invalid punycode label in host") }
         }
-        try checkUnicodeLabel(decoded)
+        do {
+            try checkUnicodeLabel(decoded)
+        } catch {
+            throw URLRejection("invalid punycode label in host (\(error.message))")
+        }
         return bytes
     }
 

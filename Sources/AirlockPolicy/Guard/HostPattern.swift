@@ -76,8 +76,7 @@ public struct HostPattern: Hashable, Sendable, CustomStringConvertible {
                 throw HostPatternError("label starting or ending with '-' in '\(raw)'")
             }
             if label.count >= 4, Array(label.prefix(4)) == Array("xn--".utf8) {
-                let body = String(decoding: label.dropFirst(4), as: UTF8.self)
-                guard let decoded = Punycode.decode(body), decoded.contains(where: { !$0.isASCII }) else {
+                guard HostNormalizer.isValidPunycodeLabel(Array(label)) else {
                     throw HostPatternError("invalid punycode label in '\(raw)'")
                 }
             }

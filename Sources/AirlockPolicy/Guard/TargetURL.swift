@@ -29,8 +29,8 @@ public struct TargetURL: Hashable, Sendable, CustomStringConvertible {
     /// Raw query without the "?", nil when absent.
     public let query: String?
 
-    /// Assembles a target from already-validated parts.
-    public init(scheme: String, host: Host, port: Int, explicitPort: Bool, path: String, query: String?) {
+    /// Assembles a target from already-validated parts; internal so only `URLParser` can mint one.
+    internal init(scheme: String, host: Host, port: Int, explicitPort: Bool, path: String, query: String?) {
         self.scheme = scheme
         self.host = host
         self.port = port
