@@ -55,7 +55,8 @@ public final class AuditLog: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Writes everything queued, stops the writer and closes the file.
+    /// Writes everything queued, stops the writer and syncs the file; later events are
+    /// written synchronously by the caller.
     public func close() {
         condition.lock()
         guard !closing else {
@@ -67,6 +68,10 @@ public final class AuditLog: @unchecked Sendable {
         condition.unlock()
         finished.wait()
         fsync(fd)
+    }
+
+    deinit {
+        // The descriptor outlives close(): an event recorded after close is still written.
         Glibc.close(fd)
     }
 

@@ -90,18 +90,24 @@ public final class AirlockServer: Sendable {
     }
 
     /// Stops accepting, lets calls in flight finish (up to `grace`), flushes the audit log.
+    ///
+    /// Order matters: new requests on open connections are refused (and audited) first, the
+    /// curl engine stops only when no call is in flight, the audit log is drained while the
+    /// event loops still run (its callbacks answer clients), and the loops stop last.
     public func shutdown(grace: Duration = .seconds(5)) async {
         if let server = channel.withLockedValue({ $0 }) {
             try? await server.close().get()
         }
+        let shared = services.withLockedValue { $0 }
+        shared?.draining = true
         let deadline = ContinuousClock.now + grace
-        while let shared = services.withLockedValue({ $0 }), shared.pending > 0, ContinuousClock.now < deadline {
+        while let shared, shared.pending > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
         engine.shutdown()
-        // Let answers whose audit callbacks are queued reach their event loops.
-        try? await Task.sleep(for: .milliseconds(20))
         audit.close()
+        // Answers whose audit callbacks just ran are on their event loops now.
+        try? await Task.sleep(for: .milliseconds(50))
         try? await group.shutdownGracefully()
     }
 }

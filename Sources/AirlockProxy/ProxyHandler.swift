@@ -80,6 +80,11 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func onHead(context: ChannelHandlerContext, head: HTTPRequestHead) {
         var record = newRecord(method: head.method.rawValue, target: head.uri)
+        if services.draining {
+            refuse(context: context, record: record, denial: Denial(.shuttingDown, "Airlock is stopping; retry"), close: true)
+            state = .discarding
+            return
+        }
         if let problem = RequestShape.check(head) {
             refuse(context: context, record: record, denial: problem, close: true)
             state = .discarding

@@ -18,6 +18,13 @@ final class ProxyServices: Sendable {
     let idleTimeoutSeconds = 120
     private let sequence = NIOLockedValueBox<UInt64>(0)
     private let inFlight = NIOLockedValueBox<Int>(0)
+    private let drainingFlag = NIOLockedValueBox<Bool>(false)
+
+    /// Set when a stop begins: requests that arrive on open connections get `shutting_down`.
+    var draining: Bool {
+        get { drainingFlag.withLockedValue { $0 } }
+        set { drainingFlag.withLockedValue { $0 = newValue } }
+    }
 
     init(policy: Policy, exchange: Exchange, resolver: Resolver, addressGuard: AddressGuard, audit: AuditLog) {
         self.policy = policy
