@@ -12,7 +12,7 @@ final class Harness {
     let auditPath: String
 
     /// `policyBody` is the YAML below the `listen`/`audit` lines the harness writes itself.
-    init(policy policyBody: String, listenPort: Int = 0) async throws {
+    init(policy policyBody: String, listenPort: Int = 0, caFile: String? = nil) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         auditPath = folder.appendingPathComponent("audit.jsonl").path
@@ -22,6 +22,7 @@ final class Harness {
         let policy = try PolicyLoader.load(path: file.path)
         var configuration = AirlockServer.Configuration(policy: policy)
         configuration.threads = 2
+        configuration.caFile = caFile
         server = try AirlockServer(configuration: configuration)
         port = try await server.start().port
     }
