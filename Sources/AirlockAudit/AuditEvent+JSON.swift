@@ -7,39 +7,48 @@ import AirlockCore
 extension AuditEvent {
     /// The event as one line of JSON, with a trailing newline.
     public func jsonLine() -> String {
-        var out = "{"
-        out.reserveCapacity(320)
-        field(&out, "time", quoted: Self.rfc3339(time), first: true)
-        field(&out, "request_id", quoted: requestID)
-        field(&out, "client", quoted: client)
-        field(&out, "mode", quoted: mode)
-        field(&out, "method", quoted: method)
-        field(&out, "url", quoted: url)
-        field(&out, "upstream", quoted: upstream)
-        field(&out, "host", quoted: host)
-        field(&out, "port", raw: port.map(String.init))
-        field(&out, "address", quoted: address)
-        field(&out, "decision", quoted: decision)
-        field(&out, "reason", quoted: reason)
-        field(&out, "detail", quoted: detail)
-        field(&out, "status", raw: String(status))
-        field(&out, "upstream_status", raw: upstreamStatus.map(String.init))
-        field(&out, "bytes_in", raw: String(bytesIn))
-        field(&out, "bytes_out", raw: String(bytesOut))
-        field(&out, "duration_ms", raw: String(Double(Int((durationMs * 1000).rounded())) / 1000))
-        out += "}\n"
-        return out
+        var bytes: [UInt8] = []
+        appendJSONLine(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    private func field(_ out: inout String, _ name: String, quoted value: String?, first: Bool = false) {
-        if !first { out += "," }
-        out += "\"\(name)\":"
-        if let value { JSONString.append(&out, value) } else { out += "null" }
+    /// Appends the event as one line of JSON (UTF-8, trailing newline) to `out`.
+    public func appendJSONLine(to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + 384)
+        out.append(UInt8(ascii: "{"))
+        field(&out, "\"time\":", quoted: Self.rfc3339(time))
+        field(&out, ",\"request_id\":", quoted: requestID)
+        field(&out, ",\"client\":", quoted: client)
+        field(&out, ",\"mode\":", quoted: mode)
+        field(&out, ",\"method\":", quoted: method)
+        field(&out, ",\"url\":", quoted: url)
+        field(&out, ",\"upstream\":", quoted: upstream)
+        field(&out, ",\"host\":", quoted: host)
+        field(&out, ",\"port\":", raw: port.map(String.init))
+        field(&out, ",\"address\":", quoted: address)
+        field(&out, ",\"decision\":", quoted: decision)
+        field(&out, ",\"reason\":", quoted: reason)
+        field(&out, ",\"detail\":", quoted: detail)
+        field(&out, ",\"status\":", raw: String(status))
+        field(&out, ",\"upstream_status\":", raw: upstreamStatus.map(String.init))
+        field(&out, ",\"bytes_in\":", raw: String(bytesIn))
+        field(&out, ",\"bytes_out\":", raw: String(bytesOut))
+        field(&out, ",\"duration_ms\":", raw: String(Double(Int((durationMs * 1000).rounded())) / 1000))
+        out.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
     }
 
-    private func field(_ out: inout String, _ name: String, raw value: String?) {
-        out += ",\"\(name)\":"
-        out += value ?? "null"
+    private func field(_ out: inout [UInt8], _ key: StaticString, quoted value: String?) {
+        append(&out, key)
+        if let value { JSONString.append(&out, value) } else { out.append(contentsOf: [0x6e, 0x75, 0x6c, 0x6c]) }
+    }
+
+    private func field(_ out: inout [UInt8], _ key: StaticString, raw value: String?) {
+        append(&out, key)
+        if let value { out.append(contentsOf: value.utf8) } else { out.append(contentsOf: [0x6e, 0x75, 0x6c, 0x6c]) }
+    }
+
+    private func append(_ out: inout [UInt8], _ key: StaticString) {
+        key.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
     /// RFC 3339 UTC timestamp with milliseconds, computed without a DateFormatter.
@@ -58,11 +67,22 @@ extension AuditEvent {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ v: Int64, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        func pad(_ v: Int64, _ width: Int) {
+            var digits: [UInt8] = []
+            var n = v
+            repeat {
+                digits.append(UInt8(ascii: "0") + UInt8(n % 10))
+                n /= 10
+            } while n > 0
+            for _ in digits.count..<max(width, digits.count) { out.append(UInt8(ascii: "0")) }
+            out.append(contentsOf: digits.reversed())
         }
         let h = msOfDay / 3_600_000, m = msOfDay / 60_000 % 60, s = msOfDay / 1000 % 60, ms = msOfDay % 1000
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(h, 2)):\(pad(m, 2)):\(pad(s, 2)).\(pad(ms, 3))Z"
+        pad(year, 4); out.append(UInt8(ascii: "-")); pad(month, 2); out.append(UInt8(ascii: "-")); pad(day, 2)
+        out.append(UInt8(ascii: "T")); pad(h, 2); out.append(UInt8(ascii: ":")); pad(m, 2); out.append(UInt8(ascii: ":"))
+        pad(s, 2); out.append(UInt8(ascii: ".")); pad(ms, 3); out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -46,7 +46,9 @@ public final class AuditLog: @unchecked Sendable {
         if closing {
             condition.unlock()
             // After close, write synchronously rather than lose the event.
-            writeAll(event.jsonLine())
+            var bytes: [UInt8] = []
+            event.appendJSONLine(to: &bytes)
+            writeAll(bytes)
             then?()
             return
         }
@@ -84,17 +86,18 @@ public final class AuditLog: @unchecked Sendable {
             let done = closing && batch.isEmpty
             condition.unlock()
             if done { break }
-            var text = ""
-            for (event, _) in batch { text += event.jsonLine() }
-            writeAll(text)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(batch.count * 384)
+            for (event, _) in batch { event.appendJSONLine(to: &bytes) }
+            writeAll(bytes)
             for (_, then) in batch { then?() }
         }
         finished.signal()
     }
 
-    private func writeAll(_ text: String) {
+    private func writeAll(_ bytes: [UInt8]) {
         do {
-            try handle.write(contentsOf: Data(text.utf8))
+            try handle.write(contentsOf: bytes)
         } catch {
             // Nothing else can record this; stderr is the last resort so it is not silent.
             FileHandle.standardError.write(Data("airlock: audit write to \(path) failed: \(error)\n".utf8))

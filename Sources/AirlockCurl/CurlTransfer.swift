@@ -130,23 +130,28 @@ private let curlWriteCallback: airlock_data_cb = { data, size, count, user in
 }
 
 /// Header lines of each response; a new status line starts a new set (1xx, then the final one).
+/// Parsed on bytes: only the name and the trimmed value become strings.
 private let curlHeaderCallback: airlock_data_cb = { data, size, count, user in
     guard let t = transfer(user), let data else { return 0 }
     let n = size * count
-    let line = data.withMemoryRebound(to: UInt8.self, capacity: n) {
-        String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
-    }
-    if line.hasPrefix("HTTP/") {
-        t.headers.removeAll()
-    } else if let first = line.unicodeScalars.first, first == " " || first == "\t" {
+    let line = UnsafeRawBufferPointer(start: data, count: n)
+    func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0d || b == 0x0a }
+    var end = n
+    while end > 0, isSpace(line[end - 1]) { end -= 1 }
+    guard end > 0 else { return n }
+    if end >= 5, line[0] == 0x48, line[1] == 0x54, line[2] == 0x54, line[3] == 0x50, line[4] == 0x2f {  // "HTTP/"
+        t.headers.removeAll(keepingCapacity: true)
+    } else if line[0] == 0x20 || line[0] == 0x09 {
         // obs-fold from the upstream (RFC 9112 §5.2): join with the previous field
+        var start = 0
+        while start < end, isSpace(line[start]) { start += 1 }
         if let last = t.headers.popLast() {
-            t.headers.append((last.name, last.value + " " + line.trimmingWhitespace()))
+            t.headers.append((last.name, last.value + " " + String(decoding: line[start..<end], as: UTF8.self)))
         }
-    } else if let colon = line.firstIndex(of: ":") {
-        let name = String(line[..<colon])
-        let value = String(line[line.index(after: colon)...]).trimmingWhitespace()
-        t.headers.append((name, value))
+    } else if let colon = line[0..<end].firstIndex(of: 0x3a) {
+        var start = colon + 1
+        while start < end, isSpace(line[start]) { start += 1 }
+        t.headers.append((String(decoding: line[0..<colon], as: UTF8.self), String(decoding: line[start..<end], as: UTF8.self)))
     }
     return n
 }
@@ -167,13 +172,4 @@ private let curlOpenSocketCallback: airlock_opensocket_cb = { user, _, address i
         return airlock_socket_bad()
     }
     return airlock_open_socket(address)
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var s = Substring(self).unicodeScalars
-        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s = s.dropLast() }
-        return String(s)
-    }
 }

@@ -24,13 +24,14 @@ public enum Router {
         }
         var rest = String(afterSlash.dropFirst(name.count))
         if rest.isEmpty { rest = "/" }
-        let full = upstream.url.origin + upstream.basePath + rest + (query.map { "?" + $0 } ?? "")
-        let url: TargetURL
-        do {
-            url = try URLParser.parse(full)
-        } catch {
-            return .deny(Denial(.malformedURL, error.message), upstream: upstream)
+        if let query, !query.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) {
+            return .deny(Denial(.malformedURL, "query contains spaces, control characters or non-ASCII bytes"), upstream: upstream)
         }
+        // The upstream's URL was parsed strictly at load; the path and query were checked
+        // above, so the call's URL is assembled without parsing again.
+        let base = upstream.url
+        let url = TargetURL(scheme: base.scheme, host: base.host, port: base.port, explicitPort: base.explicitPort,
+                            path: upstream.basePath + rest, query: query)
         return requestRules(upstream: upstream, url: url, method: method, subpath: rest)
     }
 
@@ -151,13 +152,33 @@ public enum Router {
     }
 
     /// Whether a path has `.`/`..` segments (also as `%2e`) or `%2f`, `%5c`, `%00`.
+    /// One pass over the bytes: this runs for every request.
     public static func hasForbiddenPathShape(_ path: String) -> Bool {
-        let lower = path.lowercased()
-        if lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") { return true }
-        for segment in lower.split(separator: "/", omittingEmptySubsequences: false) {
-            let decoded = segment.replacing("%2e", with: ".")
-            if decoded == "." || decoded == ".." { return true }
+        var bytes = path.utf8.makeIterator()
+        var dots = 0            // dots seen in the current segment, if only dots so far
+        var onlyDots = true
+        func endSegment() -> Bool { onlyDots && (dots == 1 || dots == 2) }
+        while true {
+            guard let byte = bytes.next() else { return endSegment() }
+            switch byte {
+            case UInt8(ascii: "/"):
+                if endSegment() { return true }
+                dots = 0
+                onlyDots = true
+            case UInt8(ascii: "."):
+                dots += 1
+            case UInt8(ascii: "%"):
+                let a = bytes.next(), b = bytes.next()
+                guard let a, let b else { onlyDots = false; continue }
+                let hex = (a | 0x20, b | 0x20)
+                if hex == (UInt8(ascii: "2"), UInt8(ascii: "f")) || hex == (UInt8(ascii: "5"), UInt8(ascii: "c"))
+                    || (a == UInt8(ascii: "0") && b == UInt8(ascii: "0")) {
+                    return true
+                }
+                if hex == (UInt8(ascii: "2"), UInt8(ascii: "e")) { dots += 1 } else { onlyDots = false }
+            default:
+                onlyDots = false
+            }
         }
-        return false
     }
 }
