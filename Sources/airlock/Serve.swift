@@ -17,6 +17,9 @@ extension Airlock {
         @Option(name: .long, help: "CA bundle for verifying upstream TLS (default: the system store).")
         var caFile: String?
 
+        @Option(name: .long, help: "Event loop threads (default: one per core; libcurl and the audit log have a thread each besides).")
+        var threads: Int?
+
         func run() async throws {
             let policy = try loadPolicy(options.policy)
             var override: Policy.Listen?
@@ -28,6 +31,10 @@ extension Airlock {
             }
             var configuration = AirlockServer.Configuration(policy: policy, listen: override)
             configuration.caFile = caFile
+            if let threads {
+                guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1...64") }
+                configuration.threads = threads
+            }
             let server: AirlockServer
             do {
                 server = try AirlockServer(configuration: configuration)
