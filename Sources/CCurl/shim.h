@@ -8,10 +8,6 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <unistd.h>
-#include <stdint.h>
-#include <errno.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 
 typedef size_t (*airlock_data_cb)(char *ptr, size_t size, size_t nmemb, void *userdata);
 typedef curl_socket_t (*airlock_opensocket_cb)(void *clientp, curlsocktype purpose, struct curl_sockaddr *address);
@@ -29,50 +25,6 @@ static inline CURLcode airlock_easy_getinfo_ptr(CURL *h, CURLINFO i, void **v) {
 static inline CURLcode airlock_easy_getinfo_str(CURL *h, CURLINFO i, const char **v) { return curl_easy_getinfo(h, i, v); }
 
 static inline CURLMcode airlock_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
-static inline CURLMcode airlock_multi_setopt_ptr(CURLM *m, CURLMoption o, void *v) { return curl_multi_setopt(m, o, v); }
-
-typedef int (*airlock_socket_cb)(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp);
-typedef int (*airlock_timer_cb)(CURLM *multi, long timeout_ms, void *userp);
-static inline CURLMcode airlock_multi_setopt_socket_cb(CURLM *m, airlock_socket_cb v) { return curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, v); }
-static inline CURLMcode airlock_multi_setopt_timer_cb(CURLM *m, airlock_timer_cb v) { return curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, v); }
-
-// epoll and eventfd for the engine's event loop. epoll_event is a packed struct on x86_64,
-// which Swift cannot import faithfully, so it never crosses into Swift.
-static inline int airlock_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
-
-/// Registers or updates `fd` for reading (`in`), writing (`out`) or both.
-static inline int airlock_epoll_set(int epfd, int fd, int in, int out) {
-    struct epoll_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.events = (in ? EPOLLIN : 0) | (out ? EPOLLOUT : 0);
-    ev.data.fd = fd;
-    if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
-    if (errno == ENOENT) return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-    return -1;
-}
-
-static inline int airlock_epoll_remove(int epfd, int fd) { return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL); }
-
-/// Waits up to `timeout_ms` (-1 = forever); fills `fds` and curl's CURL_CSELECT_* flags.
-static inline int airlock_epoll_wait(int epfd, int *fds, int *flags, int max, int timeout_ms) {
-    struct epoll_event events[64];
-    if (max > 64) max = 64;
-    int n = epoll_wait(epfd, events, max, timeout_ms);
-    for (int i = 0; i < n; i++) {
-        fds[i] = events[i].data.fd;
-        int f = 0;
-        if (events[i].events & (EPOLLIN | EPOLLRDHUP)) f |= CURL_CSELECT_IN;
-        if (events[i].events & EPOLLOUT) f |= CURL_CSELECT_OUT;
-        if (events[i].events & (EPOLLERR | EPOLLHUP)) f |= CURL_CSELECT_ERR;
-        flags[i] = f;
-    }
-    return n;
-}
-
-static inline int airlock_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
-static inline void airlock_eventfd_signal(int fd) { uint64_t one = 1; ssize_t r = write(fd, &one, sizeof one); (void)r; }
-static inline void airlock_eventfd_drain(int fd) { uint64_t v; ssize_t r = read(fd, &v, sizeof v); (void)r; }
-static inline int airlock_socket_timeout(void) { return CURL_SOCKET_TIMEOUT; }
 
 /// The address curl is about to connect to: writes 4 or 16 bytes to `out` and the port
 /// to `*port`; returns 4 or 6, or 0 for any other family (which the caller refuses).
