@@ -494,6 +494,16 @@ main() {
     if [[ -n "${PIDS[airlock]:-}" ]] && ! kill -0 "${PIDS[airlock]}" 2>/dev/null; then
         die "Airlock exited during the benchmark (log: $TMP/airlock/stdout.log)"
     fi
+    if [[ "${SKIP_AIRLOCK:-0}" != 1 ]]; then
+        # A clean stop after sustained load is part of the result: exit 0, nothing on stderr
+        # about the heap (a start/load/SIGTERM loop is how a heap bug was once found).
+        local apid=${PIDS[airlock]} arc=0
+        kill -TERM "$apid"
+        wait "$apid" || arc=$?
+        unset 'PIDS[airlock]'
+        [[ $arc -eq 0 ]] || die "Airlock exited with status $arc on SIGTERM (log: $TMP/airlock/stdout.log)"
+        echo "Airlock stopped cleanly on SIGTERM after the load (exit 0)"
+    fi
     echo
     if [[ "$SOAK_FLAG" == 1 ]]; then echo "done (WARNING: Airlock's memory grew > 20% in the soak)"
     else echo "done"; fi
