@@ -273,6 +273,25 @@ import Testing
         }
     }
 
+    /// Garbage in, a clear 400 out (or a closed connection), and the proxy keeps serving.
+    @Test func garbageRequestsNeverTakeTheProxyDown() async throws {
+        try await Self.run { airlock, upstream in
+            var generator = SystemRandomNumberGenerator()
+            let pieces = ["GET ", "CONNECT ", "POST ", "/api/v1/x", "http://", "127.0.0.1", ":", "\r\n", "\r\n\r\n", "Host: a",
+                          "Content-Length: ", "Transfer-Encoding: chunked", "999999999999999999999", "\u{0}", "%00", " HTTP/1.1",
+                          "\t", "..", "[::1]", "@", "\u{7f}", "é"]
+            for _ in 0..<60 {
+                var request = ""
+                for _ in 0..<Int.random(in: 1...12, using: &generator) { request += pieces.randomElement(using: &generator)! }
+                let answer = try await RawClient.exchange(port: airlock.port, bytes: request, timeoutMs: 300)
+                #expect(answer.isEmpty || answer.hasPrefix("HTTP/1.1 "), "\(request.debugDescription) -> \(answer.prefix(40))")
+            }
+            let still = try airlock.gateway("/api/v1/alive")
+            #expect(still.status == 200)
+            #expect(upstream.requests.allSatisfy { $0.uri.hasPrefix("/v1/") })
+        }
+    }
+
     @Test func ownListeningAddressIsNeverADestination() async throws {
         // The proxy's own port is refused even where allow_addresses admits 127.0.0.1.
         let listen = try freePort()
