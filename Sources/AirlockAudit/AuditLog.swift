@@ -18,6 +18,7 @@ public final class AuditLog: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [(AuditEvent, (@Sendable () -> Void)?)] = []
     private var closing = false
+    private var writerWaiting = false
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
@@ -53,7 +54,7 @@ public final class AuditLog: @unchecked Sendable {
             return
         }
         queue.append((event, then))
-        condition.signal()
+        if writerWaiting { condition.signal() }   // a busy writer picks the event up anyway
         condition.unlock()
     }
 
@@ -80,7 +81,11 @@ public final class AuditLog: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
-            while queue.isEmpty && !closing { condition.wait() }
+            while queue.isEmpty && !closing {
+                writerWaiting = true
+                condition.wait()
+                writerWaiting = false
+            }
             let batch = queue
             queue.removeAll(keepingCapacity: true)
             let done = closing && batch.isEmpty

@@ -49,9 +49,11 @@ public final class CurlEngine: @unchecked Sendable {
             completion(.failure(.shuttingDown))
             return
         }
+        let wasEmpty = pending.isEmpty
         pending.append((request, completion))
         lock.unlock()
-        curl_multi_wakeup(multi)
+        // One wake-up per batch: if the queue was not empty, a wake-up is already on its way.
+        if wasEmpty { curl_multi_wakeup(multi) }
     }
 
     /// Fails queued transfers, lets running ones end as aborted, and stops the thread.

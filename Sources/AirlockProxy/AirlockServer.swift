@@ -82,7 +82,7 @@ public final class AirlockServer: Sendable {
         services.withLockedValue {
             $0 = ProxyServices(
                 policy: policy, exchange: Exchange(client: client, policy: policy), resolver: resolver,
-                addressGuard: addressGuard, audit: audit)
+                addressGuard: addressGuard, audit: audit, loops: Array(group.makeIterator()))
         }
         channel.withLockedValue { $0 = server }
         try await server.setOption(.autoRead, value: true).get()

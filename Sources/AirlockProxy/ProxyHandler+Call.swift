@@ -13,12 +13,12 @@ extension ProxyHandler {
         let bytes = Array(body.readableBytesView)
         record.bytesOut = bytes.count
         let keepAlive = head.isKeepAlive
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let loop = context.eventLoop
         let finalRecord = record
         services.begin()
+        let inbox = self.inbox ?? services.inbox(for: context.eventLoop)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         services.exchange.run(route: route, headers: headers, body: bytes) { result in
-            loop.execute {
+            inbox.submit {
                 let (handler, context) = bound.value
                 handler.answer(context: context, record: finalRecord, route: route, keepAlive: keepAlive, result: result)
             }

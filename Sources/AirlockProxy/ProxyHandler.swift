@@ -32,14 +32,31 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     var state: State = .idle
     let services: ProxyServices
     var clientName = "unknown"
+    var inbox: LoopInbox?
 
     init(services: ProxyServices) {
         self.services = services
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        inbox = services.inbox(for: context.eventLoop)
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         clientName = context.channel.remoteAddress?.ipAddress ?? "unknown"
         context.fireChannelActive()
+    }
+
+    /// Runs `body` with this handler and its context on the channel's event loop, from any thread.
+    func onLoop(_ context: ChannelHandlerContext, _ body: @escaping (ProxyHandler, ChannelHandlerContext) -> Void) -> @Sendable () -> Void {
+        let bound = NIOLoopBound((self, context, body), eventLoop: context.eventLoop)
+        let inbox = self.inbox ?? services.inbox(for: context.eventLoop)
+        return {
+            inbox.submit {
+                let (handler, context, body) = bound.value
+                body(handler, context)
+            }
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -180,14 +197,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Records `event`, then runs `then` on this handler's event loop.
     func afterAudit(context: ChannelHandlerContext, event: AuditEvent, then: @escaping (ProxyHandler, ChannelHandlerContext) -> Void) {
-        let bound = NIOLoopBound((self, context, then), eventLoop: context.eventLoop)
-        let loop = context.eventLoop
-        services.audit.record(event) {
-            loop.execute {
-                let (handler, context, then) = bound.value
-                then(handler, context)
-            }
-        }
+        services.audit.record(event, then: onLoop(context, then))
     }
 
     func write(context: ChannelHandlerContext, head: HTTPResponseHead, body: ByteBuffer, close: Bool) {

@@ -26,12 +26,20 @@ final class ProxyServices: Sendable {
         set { drainingFlag.withLockedValue { $0 = newValue } }
     }
 
-    init(policy: Policy, exchange: Exchange, resolver: Resolver, addressGuard: AddressGuard, audit: AuditLog) {
+    private let inboxes: [ObjectIdentifier: LoopInbox]
+
+    init(policy: Policy, exchange: Exchange, resolver: Resolver, addressGuard: AddressGuard, audit: AuditLog, loops: [EventLoop]) {
+        self.inboxes = Dictionary(loops.map { (ObjectIdentifier($0), LoopInbox(loop: $0)) }, uniquingKeysWith: { a, _ in a })
         self.policy = policy
         self.exchange = exchange
         self.resolver = resolver
         self.addressGuard = addressGuard
         self.audit = audit
+    }
+
+    /// The inbox of `loop` (every loop of the server's group has one, made at startup).
+    func inbox(for loop: EventLoop) -> LoopInbox {
+        inboxes[ObjectIdentifier(loop)] ?? LoopInbox(loop: loop)
     }
 
     func nextRequestID() -> String {
