@@ -35,7 +35,7 @@ extension ProxyHandler {
                     for address in addresses {
                         if let denial = addressGuard.check(address, port: tunnel.port, upstream: tunnel.upstream) {
                             record.address = address.description
-                            handler.refuse(context: context, record: record, denial: Denial(denial.reason, "\(tunnel.host.text) resolves to \(denial.detail)"), close: true)
+                            handler.refuse(context: context, record: record, denial: Denial(denial.reason, "\(tunnel.host.text): \(denial.detail)"), close: true)
                             return
                         }
                     }

@@ -59,7 +59,7 @@ public final class UpstreamClient: Sendable {
             // answers is either misconfigured or an attack, and fail-closed treats both alike.
             for address in addresses {
                 if let denial = addressGuard.check(address, port: url.port, upstream: upstream) {
-                    completion(.failure(UpstreamFailure(denial: Denial(denial.reason, "\(url.hostString) resolves to \(denial.detail)"), address: address.description)))
+                    completion(.failure(UpstreamFailure(denial: Denial(denial.reason, "\(url.hostString): \(denial.detail)"), address: address.description)))
                     return
                 }
             }

@@ -143,6 +143,11 @@ import Testing
             #expect(port.status == 403 && port.reason == "port_not_allowed")
             let scheme = try airlock.forward("ftp://127.0.0.1:\(upstream.port)/v1/items")
             #expect(scheme.status == 403 && scheme.reason == "scheme_not_allowed")
+            // curl normalizes numeric hosts itself, so the raw request line proves Airlock does too.
+            let decimal = try await RawClient.exchange(port: airlock.port, bytes: "GET http://2130706433:\(upstream.port)/v1/items HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeoutMs: 2000)
+            #expect(decimal.hasPrefix("HTTP/1.1 200"), "\(decimal.prefix(60))")
+            let octal = try await RawClient.exchange(port: airlock.port, bytes: "GET http://0177.0.0.1:\(upstream.port + 1)/v1/items HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeoutMs: 2000)
+            #expect(octal.hasPrefix("HTTP/1.1 403") && octal.contains("port_not_allowed"))
             // userinfo in an absolute-form target: parsers disagree on it, so it is refused.
             let userinfo = try await RawClient.exchange(port: airlock.port, bytes: "GET http://evil@127.0.0.1:\(upstream.port)/v1/items HTTP/1.1\r\nHost: x\r\n\r\n", timeoutMs: 1000)
             #expect(userinfo.hasPrefix("HTTP/1.1 400"))
