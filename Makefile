@@ -27,6 +27,7 @@ release: deps
 	$(SWIFT) build -c release --product airlock
 
 bench: release
+	bench/xml-bench.sh
 	bench/proxy-bench.sh
 
 clean:

@@ -22,6 +22,14 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "AirlockCore"),
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(name: "CAirlockXMLShim", dependencies: ["CLibXML2"]),
+        .target(name: "AirlockXML", dependencies: ["CAirlockXMLShim"]),
+        .executableTarget(name: "airlock-xml-bench", dependencies: ["AirlockXML"]),
         .target(
             name: "AirlockPolicy",
             dependencies: ["AirlockCore", .product(name: "Yams", package: "Yams")]
@@ -41,12 +49,13 @@ let package = Package(
         .executableTarget(
             name: "airlock",
             dependencies: [
-                "AirlockCore", "AirlockPolicy", "AirlockAudit", "AirlockProxy",
+                "AirlockCore", "AirlockPolicy", "AirlockAudit", "AirlockProxy", "AirlockXML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AirlockAuditTests", dependencies: ["AirlockAudit"]),
+        .testTarget(name: "AirlockXMLTests", dependencies: ["AirlockXML"], resources: [.copy("Fixtures")]),
         .target(
             name: "AirlockTestSupport",
             dependencies: [

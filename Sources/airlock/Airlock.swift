@@ -10,7 +10,7 @@ struct Airlock: AsyncParsableCommand {
             Internal services send their outbound HTTP calls through Airlock. It lets a call leave only
             for an allowed destination, checks what comes back, and records every decision in an audit log.
             """,
-        subcommands: [Serve.self, Check.self, Explain.self, Audit.self]
+        subcommands: [Serve.self, Check.self, Explain.self, Audit.self, Validate.self]
     )
 }
 

@@ -74,8 +74,30 @@ import Testing
         #expect(tunnel.out.contains("tunnel_not_allowed"))
     }
 
+    @Test func validateChecksXMLAgainstAnXSDWithExitCodes() throws {
+        let fixtures = Self.root.appendingPathComponent("Tests/AirlockXMLTests/Fixtures")
+        let xsd = fixtures.appendingPathComponent("order.xsd").path
+        let good = fixtures.appendingPathComponent("order_valid.xml").path
+        let bad = fixtures.appendingPathComponent("order_invalid_price.xml").path
+        let valid = try Self.run(["validate", "--schema", xsd, good])
+        #expect(valid.status == 0)
+        #expect(valid.out == "\(good): valid\n")
+        let mixed = try Self.run(["validate", "--schema", xsd, good, bad])
+        #expect(mixed.status == 1)
+        #expect(mixed.out.contains("\(bad): invalid: /order/items/item[2]/price"))
+        let broken = try Self.run(["validate", "--schema", fixtures.appendingPathComponent("broken.xsd").path, good])
+        #expect(broken.status == 2)
+        let folder = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let laughs = folder.appendingPathComponent("laughs.xml")
+        try "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;\">]><order>&lol2;</order>".write(to: laughs, atomically: true, encoding: .utf8)
+        let attack = try Self.run(["validate", "--json", "--schema", xsd, laughs.path])
+        #expect(attack.status == 1)
+        #expect(attack.out.contains("\"reason\":\"xml_forbidden_construct\""))
+    }
+
     @Test func everyCommandHasHelp() throws {
-        for command in [["--help"], ["serve", "--help"], ["check", "--help"], ["explain", "--help"], ["audit", "--help"]] {
+        for command in [["--help"], ["serve", "--help"], ["check", "--help"], ["explain", "--help"], ["audit", "--help"], ["validate", "--help"]] {
             let result = try Self.run(command)
             #expect(result.status == 0, "\(command)")
             #expect(result.out.contains("USAGE"), "\(command)")

@@ -1,0 +1,92 @@
+import AirlockCore
+import AirlockXML
+import ArgumentParser
+import Foundation
+
+extension Airlock {
+    /// `airlock validate`: checks documents offline against a schema, one line per document.
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check JSON or XML documents against a JSON Schema, an OpenAPI document or an XSD.",
+            discussion: """
+                The document type follows the schema file: .xsd means XML. Prints `PATH: valid` or \
+                `PATH: invalid: <location>: <message>` per document. A DOC of - reads standard input. \
+                Exit status: 0 all valid, 1 any invalid, 2 usage or schema error.
+                """)
+
+        @Option(name: .long, help: "The schema: a JSON Schema, an OpenAPI document (with --pointer) or an XSD.")
+        var schema: String
+
+        @Option(name: .long, help: "JSON Pointer to the schema inside the file (e.g. /components/schemas/charge).")
+        var pointer: String?
+
+        @Option(name: .customLong("ref-dir"), help: "A folder of schemas that $ref may name (repeatable).")
+        var refDirectories: [String] = []
+
+        @Flag(name: .long, help: "Print the sanitized document (undeclared JSON properties removed; XML without comments, PIs, DOCTYPE).")
+        var stripUnknown = false
+
+        @Flag(name: .long, help: "Print one JSON object per document instead of text.")
+        var json = false
+
+        @Argument(help: "Documents to check (- for standard input).")
+        var documents: [String]
+
+        func validate() throws {
+            if documents.isEmpty { throw ValidationError("name at least one document") }
+        }
+
+        func run() async throws {
+            if schema.lowercased().hasSuffix(".xsd") {
+                try runXML()
+            } else {
+                printError("airlock: JSON Schema and OpenAPI validation are not available in this build yet (XSD only)")
+                throw ExitCode(2)
+            }
+        }
+
+        private func runXML() throws {
+            let validator: XMLDocumentValidator
+            do {
+                validator = try XMLDocumentValidator(schemaFile: schema)
+            } catch {
+                printError("airlock: \(error)")
+                throw ExitCode(2)
+            }
+            var anyInvalid = false
+            for path in documents {
+                guard let bytes = Self.read(path) else {
+                    printError("airlock: cannot read \(path)")
+                    throw ExitCode(2)
+                }
+                let outcome = validator.validate(bytes: bytes)
+                if !outcome.isValid { anyInvalid = true }
+                report(path: path, valid: outcome.isValid, reason: outcome.reason, summary: outcome.summary)
+                if stripUnknown, case .valid(let sanitized) = outcome {
+                    FileHandle.standardOutput.write(Data(sanitized))
+                    print()
+                }
+            }
+            if anyInvalid { throw ExitCode(1) }
+        }
+
+        private func report(path: String, valid: Bool, reason: String?, summary: String) {
+            if json {
+                var line = "{\"document\":"
+                JSONString.append(&line, path)
+                line += ",\"valid\":\(valid),\"reason\":"
+                if let reason { JSONString.append(&line, reason) } else { line += "null" }
+                line += ",\"message\":"
+                JSONString.append(&line, summary)
+                print(line + "}")
+            } else {
+                print("\(path): \(summary)")
+            }
+        }
+
+        static func read(_ path: String) -> [UInt8]? {
+            if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+            return FileManager.default.contents(atPath: path).map { Array($0) }
+        }
+    }
+}
