@@ -29,6 +29,7 @@ let package = Package(
         ),
         .target(name: "CAirlockXMLShim", dependencies: ["CLibXML2"]),
         .target(name: "AirlockXML", dependencies: ["CAirlockXMLShim"]),
+        .target(name: "AirlockJSON"),
         .executableTarget(name: "airlock-xml-bench", dependencies: ["AirlockXML"]),
         .target(
             name: "AirlockPolicy",
@@ -49,12 +50,13 @@ let package = Package(
         .executableTarget(
             name: "airlock",
             dependencies: [
-                "AirlockCore", "AirlockPolicy", "AirlockAudit", "AirlockProxy", "AirlockXML",
+                "AirlockCore", "AirlockPolicy", "AirlockAudit", "AirlockProxy", "AirlockXML", "AirlockJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AirlockAuditTests", dependencies: ["AirlockAudit"]),
+        .testTarget(name: "AirlockJSONTests", dependencies: ["AirlockJSON"], exclude: ["JSONTestSuiteChoices.md"]),
         .testTarget(name: "AirlockXMLTests", dependencies: ["AirlockXML"], resources: [.copy("Fixtures")]),
         .target(
             name: "AirlockTestSupport",

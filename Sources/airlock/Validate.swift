@@ -1,4 +1,5 @@
 import AirlockCore
+import AirlockJSON
 import AirlockXML
 import ArgumentParser
 import Foundation
@@ -40,8 +41,48 @@ extension Airlock {
             if schema.lowercased().hasSuffix(".xsd") {
                 try runXML()
             } else {
-                printError("airlock: JSON Schema and OpenAPI validation are not available in this build yet (XSD only)")
+                try runJSON()
+            }
+        }
+
+        private func runJSON() throws {
+            let validator: JSONDocumentValidator
+            do {
+                validator = try JSONDocumentValidator(
+                    schemaFile: schema, pointer: pointer, refDirectories: refDirectories,
+                    options: .init(stripUnknown: stripUnknown))
+            } catch {
+                printError("airlock: \(schema): \(error)")
                 throw ExitCode(2)
+            }
+            var anyInvalid = false
+            for path in documents {
+                guard let bytes = Self.read(path) else {
+                    printError("airlock: cannot read \(path)")
+                    throw ExitCode(2)
+                }
+                switch validator.validate(bytes) {
+                case .valid(let sanitized):
+                    report(path: path, valid: true, reason: nil, summary: "valid")
+                    if let sanitized { print(String(decoding: sanitized, as: UTF8.self)) }
+                case .invalid(let violations):
+                    anyInvalid = true
+                    let first = violations.first
+                    let pointer = (first?.instanceLocation).map { $0.isEmpty ? "/" : $0 } ?? "/"
+                    report(path: path, valid: false, reason: "schema_violation",
+                           summary: "invalid: \(pointer): \(first?.message ?? "schema violation") (\(first?.keywordLocation ?? ""))")
+                case .malformed(let error):
+                    anyInvalid = true
+                    report(path: path, valid: false, reason: Self.reason(error.kind), summary: "invalid: \(error)")
+                }
+            }
+            if anyInvalid { throw ExitCode(1) }
+        }
+
+        static func reason(_ kind: JSONParseError.Kind) -> String {
+            switch kind {
+            case .tooManyBytes, .tooDeep, .stringTooLong, .tooManyObjectEntries, .tooManyArrayItems: "json_limit_exceeded"
+            default: "json_malformed"
             }
         }
 
@@ -63,8 +104,7 @@ extension Airlock {
                 if !outcome.isValid { anyInvalid = true }
                 report(path: path, valid: outcome.isValid, reason: outcome.reason, summary: outcome.summary)
                 if stripUnknown, case .valid(let sanitized) = outcome {
-                    FileHandle.standardOutput.write(Data(sanitized))
-                    print()
+                    print(String(decoding: sanitized, as: UTF8.self))
                 }
             }
             if anyInvalid { throw ExitCode(1) }

@@ -96,6 +96,34 @@ import Testing
         #expect(attack.out.contains("\"reason\":\"xml_forbidden_construct\""))
     }
 
+    /// JSON against a vendor OpenAPI document (Stripe, read in place from ../shared).
+    @Test func validateChecksJSONAgainstAnOpenAPISchema() throws {
+        let spec = Self.root.deletingLastPathComponent().appendingPathComponent("shared/vendors/stripe-openapi-2022-04-12/spec3.json").path
+        #expect(FileManager.default.fileExists(atPath: spec), "../shared is missing: \(spec)")
+        let folder = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let good = folder.appendingPathComponent("balance.json")
+        try #"{"object":"balance","available":[{"amount":0,"currency":"usd","source_types":{"card":0}}],"livemode":false,"pending":[{"amount":0,"currency":"usd"}],"surprise":true}"#.write(to: good, atomically: true, encoding: .utf8)
+        let bad = folder.appendingPathComponent("bad.json")
+        try #"{"object":"balance","available":"lots","livemode":false,"pending":[]}"#.write(to: bad, atomically: true, encoding: .utf8)
+        let dup = folder.appendingPathComponent("dup.json")
+        try #"{"object":"balance","object":"charge"}"#.write(to: dup, atomically: true, encoding: .utf8)
+        let args = ["validate", "--schema", spec, "--pointer", "/components/schemas/balance"]
+        let valid = try Self.run(args + [good.path])
+        #expect(valid.status == 0, "\(valid.out)\(valid.err)")
+        let invalid = try Self.run(args + [good.path, bad.path])
+        #expect(invalid.status == 1)
+        #expect(invalid.out.contains("\(bad.path): invalid: /available:"))
+        let hostile = try Self.run(args + ["--json", dup.path])
+        #expect(hostile.out.contains("\"reason\":\"json_malformed\""))
+        let stripped = try Self.run(args + ["--strip-unknown", good.path])
+        #expect(stripped.status == 0)
+        #expect(!stripped.out.contains("surprise"))
+        #expect(stripped.out.contains("\"livemode\":false"))
+        let missing = try Self.run(["validate", "--schema", spec, "--pointer", "/components/schemas/nope", good.path])
+        #expect(missing.status == 2)
+    }
+
     @Test func everyCommandHasHelp() throws {
         for command in [["--help"], ["serve", "--help"], ["check", "--help"], ["explain", "--help"], ["audit", "--help"], ["validate", "--help"]] {
             let result = try Self.run(command)

@@ -1,0 +1,150 @@
+/// String scanning for `JSONParserState`: strict UTF-8 validation and escape decoding.
+extension JSONParserState {
+    /// Parses a string starting at the opening quote; fast path copies unescaped runs once.
+    mutating func parseString() throws(JSONParseFailure) -> String {
+        i += 1
+        let start = i
+        let n = p.count
+        // Fast path: no escapes.
+        while i < n {
+            let c = p[i]
+            if c == UInt8(ascii: "\"") {
+                if i - start > limits.maxStringLength { throw fail(.stringTooLong(limit: limits.maxStringLength), start) }
+                let s = String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
+                i += 1
+                return s
+            }
+            if c == UInt8(ascii: "\\") { break }
+            if c < 0x20 { throw fail(.controlCharacterInString, i) }
+            if c < 0x80 { i += 1 } else { try validateUTF8() }
+        }
+        if i >= n { throw fail(.unexpectedEndOfInput, i) }
+        // Slow path: escapes present; decode into the scratch buffer.
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
+        while i < n {
+            let c = p[i]
+            if c == UInt8(ascii: "\"") {
+                if scratch.count > limits.maxStringLength { throw fail(.stringTooLong(limit: limits.maxStringLength), start) }
+                i += 1
+                return String(decoding: scratch, as: UTF8.self)
+            }
+            if c == UInt8(ascii: "\\") {
+                try parseEscape()
+            } else if c < 0x20 {
+                throw fail(.controlCharacterInString, i)
+            } else if c < 0x80 {
+                scratch.append(c)
+                i += 1
+            } else {
+                let s = i
+                try validateUTF8()
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<i]))
+            }
+            if scratch.count > limits.maxStringLength { throw fail(.stringTooLong(limit: limits.maxStringLength), start) }
+        }
+        throw fail(.unexpectedEndOfInput, i)
+    }
+
+    /// Validates one multi-byte UTF-8 sequence at `i` (no overlongs, no surrogates, ≤ U+10FFFF).
+    @inline(__always)
+    mutating func validateUTF8() throws(JSONParseFailure) {
+        let c = p[i]
+        let n = p.count
+        var need = 0
+        var lo: UInt8 = 0x80
+        var hi: UInt8 = 0xBF
+        switch c {
+        case 0xC2...0xDF: need = 1
+        case 0xE0: need = 2; lo = 0xA0
+        case 0xE1...0xEC, 0xEE, 0xEF: need = 2
+        case 0xED: need = 2; hi = 0x9F
+        case 0xF0: need = 3; lo = 0x90
+        case 0xF1...0xF3: need = 3
+        case 0xF4: need = 3; hi = 0x8F
+        default: throw fail(.invalidUTF8, i)
+        }
+        guard i + need < n else { throw fail(.invalidUTF8, i) }
+        let b1 = p[i + 1]
+        if b1 < lo || b1 > hi { throw fail(.invalidUTF8, i) }
+        var k = 2
+        while k <= need {
+            let b = p[i + k]
+            if b < 0x80 || b > 0xBF { throw fail(.invalidUTF8, i) }
+            k += 1
+        }
+        i += need + 1
+    }
+
+    /// Decodes one escape at `i` (the backslash) into `scratch`.
+    mutating func parseEscape() throws(JSONParseFailure) {
+        let at = i
+        guard i + 1 < p.count else { throw fail(.unexpectedEndOfInput, p.count) }
+        let e = p[i + 1]
+        i += 2
+        switch e {
+        case UInt8(ascii: "\""): scratch.append(0x22)
+        case UInt8(ascii: "\\"): scratch.append(0x5C)
+        case UInt8(ascii: "/"): scratch.append(0x2F)
+        case UInt8(ascii: "b"): scratch.append(0x08)
+        case UInt8(ascii: "f"): scratch.append(0x0C)
+        case UInt8(ascii: "n"): scratch.append(0x0A)
+        case UInt8(ascii: "r"): scratch.append(0x0D)
+        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try hex4()
+            if scalar >= 0xD800 && scalar <= 0xDBFF {
+                guard i + 1 < p.count, p[i] == UInt8(ascii: "\\"), p[i + 1] == UInt8(ascii: "u") else {
+                    throw fail(.loneSurrogate, at)
+                }
+                i += 2
+                let low = try hex4()
+                guard low >= 0xDC00 && low <= 0xDFFF else { throw fail(.loneSurrogate, at) }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
+                throw fail(.loneSurrogate, at)
+            }
+            appendScalar(scalar)
+        default:
+            throw fail(.invalidEscape, at)
+        }
+    }
+
+    /// Reads four hex digits at `i`.
+    mutating func hex4() throws(JSONParseFailure) -> UInt32 {
+        guard i + 4 <= p.count else { throw fail(.unexpectedEndOfInput, p.count) }
+        var v: UInt32 = 0
+        for k in 0..<4 {
+            let c = p[i + k]
+            let d: UInt32
+            switch c {
+            case 48...57: d = UInt32(c - 48)
+            case 65...70: d = UInt32(c - 55)
+            case 97...102: d = UInt32(c - 87)
+            default: throw fail(.invalidEscape, i + k)
+            }
+            v = v << 4 | d
+        }
+        i += 4
+        return v
+    }
+
+    /// Appends a Unicode scalar as UTF-8 to `scratch`.
+    mutating func appendScalar(_ s: UInt32) {
+        if s < 0x80 {
+            scratch.append(UInt8(s))
+        } else if s < 0x800 {
+            scratch.append(UInt8(0xC0 | (s >> 6)))
+            scratch.append(UInt8(0x80 | (s & 0x3F)))
+        } else if s < 0x10000 {
+            scratch.append(UInt8(0xE0 | (s >> 12)))
+            scratch.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
+            scratch.append(UInt8(0x80 | (s & 0x3F)))
+        } else {
+            scratch.append(UInt8(0xF0 | (s >> 18)))
+            scratch.append(UInt8(0x80 | ((s >> 12) & 0x3F)))
+            scratch.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
+            scratch.append(UInt8(0x80 | (s & 0x3F)))
+        }
+    }
+}

@@ -1,0 +1,102 @@
+/// An immutable JSON value tree produced by `JSONParser`; objects keep their key order.
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object([(key: String, value: JSONValue)])
+
+    /// Structural equality per JSON Schema: numbers compare exactly, objects ignore key order.
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case let (.bool(a), .bool(b)): return a == b
+        case let (.number(a), .number(b)): return a == b
+        case let (.string(a), .string(b)): return a.utf8.elementsEqual(b.utf8)
+        case let (.array(a), .array(b)):
+            guard a.count == b.count else { return false }
+            for i in 0..<a.count where a[i] != b[i] { return false }
+            return true
+        case let (.object(a), .object(b)):
+            guard a.count == b.count else { return false }
+            for entry in a {
+                guard let other = JSONValue.lookup(b, entry.key), other == entry.value else { return false }
+            }
+            return true
+        default: return false
+        }
+    }
+
+    /// Linear lookup in an ordered object body (objects are small; order must be kept).
+    @inline(__always)
+    static func lookup(_ entries: [(key: String, value: JSONValue)], _ key: String) -> JSONValue? {
+        for entry in entries where entry.key == key { return entry.value }
+        return nil
+    }
+
+    /// Member of an object by key, or nil for non-objects and missing keys.
+    public subscript(key: String) -> JSONValue? {
+        if case let .object(entries) = self { return JSONValue.lookup(entries, key) }
+        return nil
+    }
+
+    /// The string payload, if this is a string, for concise schema reading.
+    public var stringValue: String? {
+        if case let .string(s) = self { return s }
+        return nil
+    }
+
+    /// The ordered object body, if this is an object.
+    public var objectValue: [(key: String, value: JSONValue)]? {
+        if case let .object(o) = self { return o }
+        return nil
+    }
+
+    /// The array body, if this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case let .array(a) = self { return a }
+        return nil
+    }
+
+    /// The number payload, if this is a number.
+    public var numberValue: JSONNumber? {
+        if case let .number(n) = self { return n }
+        return nil
+    }
+
+    /// The bool payload, if this is a boolean.
+    public var boolValue: Bool? {
+        if case let .bool(b) = self { return b }
+        return nil
+    }
+
+    /// A hash consistent with `==` (key-order independent, exact numbers), used by uniqueItems.
+    public var structuralHash: Int {
+        var h = Hasher()
+        hashInto(&h)
+        return h.finalize()
+    }
+
+    private func hashInto(_ h: inout Hasher) {
+        switch self {
+        case .null: h.combine(0)
+        case let .bool(b): h.combine(1); h.combine(b)
+        case let .number(n): h.combine(2); h.combine(n)
+        case let .string(s): h.combine(3); h.combine(s)
+        case let .array(a):
+            h.combine(4); h.combine(a.count)
+            for v in a { v.hashInto(&h) }
+        case let .object(o):
+            h.combine(5); h.combine(o.count)
+            var acc = 0
+            for e in o {
+                var sub = Hasher()
+                sub.combine(e.key)
+                e.value.hashInto(&sub)
+                acc = acc &+ sub.finalize()
+            }
+            h.combine(acc)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/// `strip_unknown`: removes object properties that no applicable schema declares.
+///
+/// Applicable schemas follow `$ref`/`$dynamicRef`/`$recursiveRef` (static targets), `allOf`, the `anyOf`/`oneOf`
+/// branches that match, `if`/`then`/`else` as evaluated, and `dependentSchemas` that apply. A property is kept when
+/// some applicable schema lists it in `properties`, matches it with `patternProperties`, or accepts it through a
+/// non-false `additionalProperties`/`unevaluatedProperties`. Objects whose applicable schemas say nothing about
+/// properties at all (e.g. `{}` or `true`) are kept whole: nothing declares their shape, so nothing is "unknown".
+public struct Sanitizer: Sendable {
+    let schema: CompiledSchema
+
+    /// Builds a sanitizer for one compiled schema.
+    public init(schema: CompiledSchema) {
+        self.schema = schema
+    }
+
+    /// Returns `value` minus undeclared properties (meant for values already valid against the schema).
+    public func stripUnknown(_ value: JSONValue) -> JSONValue {
+        strip(value, [schema.root], depth: 0)
+    }
+
+    func strip(_ value: JSONValue, _ roots: [SchemaNode], depth: Int) -> JSONValue {
+        guard depth < JSONParser.hardMaxDepth else { return value }
+        var nodes: [SchemaNode] = []
+        for r in roots { expand(r, value, &nodes, depth: 0) }
+        switch value {
+        case let .object(entries):
+            let constrains = nodes.contains {
+                !$0.properties.isEmpty || !$0.patternProperties.isEmpty || $0.additionalProperties != nil
+                    || $0.unevaluatedProperties != nil
+            }
+            var out: [(key: String, value: JSONValue)] = []
+            out.reserveCapacity(entries.count)
+            for (key, v) in entries {
+                var children: [SchemaNode] = []
+                var declared = !constrains
+                for n in nodes {
+                    var matched = false
+                    if let s = n.properties[key] { children.append(s); matched = true }
+                    for (p, s) in n.patternProperties where p.matches(key) { children.append(s); matched = true }
+                    if !matched, let s = n.additionalProperties ?? n.unevaluatedProperties, s.constant != false {
+                        children.append(s)
+                        matched = true
+                    }
+                    if matched { declared = true }
+                }
+                if declared { out.append((key: key, value: strip(v, children, depth: depth + 1))) }
+            }
+            return .object(out)
+        case let .array(items):
+            var out: [JSONValue] = []
+            out.reserveCapacity(items.count)
+            for (i, v) in items.enumerated() {
+                var children: [SchemaNode] = []
+                for n in nodes {
+                    if i < n.prefixItems.count { children.append(n.prefixItems[i]) } else if let r = n.restItems {
+                        children.append(r)
+                    } else if let u = n.unevaluatedItems { children.append(u) }
+                }
+                out.append(strip(v, children, depth: depth + 1))
+            }
+            return .array(out)
+        default:
+            return value
+        }
+    }
+
+    /// Collects `n` and every in-place subschema that applies to `value`.
+    func expand(_ n: SchemaNode, _ value: JSONValue, _ out: inout [SchemaNode], depth: Int) {
+        guard depth < 64, !out.contains(where: { $0 === n }) else { return }
+        out.append(n)
+        for r in [n.ref, n.dynamicRef, n.recursiveRef] { if let r { expand(r, value, &out, depth: depth + 1) } }
+        for s in n.allOf { expand(s, value, &out, depth: depth + 1) }
+        for s in n.anyOf where matches(s, value) { expand(s, value, &out, depth: depth + 1) }
+        for s in n.oneOf where matches(s, value) { expand(s, value, &out, depth: depth + 1) }
+        if let c = n.ifSchema {
+            if matches(c, value) {
+                expand(c, value, &out, depth: depth + 1)
+                if let t = n.thenSchema { expand(t, value, &out, depth: depth + 1) }
+            } else if let e = n.elseSchema {
+                expand(e, value, &out, depth: depth + 1)
+            }
+        }
+        if case let .object(o) = value {
+            for (name, s) in n.dependentSchemas where JSONValue.lookup(o, name) != nil {
+                expand(s, value, &out, depth: depth + 1)
+            }
+        }
+    }
+
+    func matches(_ n: SchemaNode, _ value: JSONValue) -> Bool {
+        var run = ValidationRun(tracking: schema.usesUnevaluated, dynamic: schema.usesDynamicScope, options: .init())
+        run.quiet = 1
+        var ev = Evaluated()
+        return run.validate(n, value, &ev)
+    }
+}

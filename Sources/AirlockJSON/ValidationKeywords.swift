@@ -1,0 +1,196 @@
+/// Type-specific and applicator keywords for `ValidationRun`.
+extension ValidationRun {
+    mutating func validateNumber(_ n: SchemaNode, _ x: JSONNumber) -> Bool {
+        var ok = true
+        if let m = n.minimum, JSONNumber.compare(x, m) < 0 {
+            report(n, "minimum", "\(x) is less than the minimum \(m)"); ok = false; if stop { return false }
+        }
+        if let m = n.maximum, JSONNumber.compare(x, m) > 0 {
+            report(n, "maximum", "\(x) is greater than the maximum \(m)"); ok = false; if stop { return false }
+        }
+        if let m = n.exclusiveMinimum, JSONNumber.compare(x, m) <= 0 {
+            report(n, "exclusiveMinimum", "\(x) is not greater than \(m)"); ok = false; if stop { return false }
+        }
+        if let m = n.exclusiveMaximum, JSONNumber.compare(x, m) >= 0 {
+            report(n, "exclusiveMaximum", "\(x) is not less than \(m)"); ok = false; if stop { return false }
+        }
+        if let m = n.multipleOf, !x.isMultiple(of: m) {
+            report(n, "multipleOf", "\(x) is not a multiple of \(m)"); ok = false
+        }
+        return ok
+    }
+
+    mutating func validateString(_ n: SchemaNode, _ s: String) -> Bool {
+        var ok = true
+        if n.minLength != nil || n.maxLength != nil {
+            // UTF-8 length bounds the scalar count (len/4 ≤ scalars ≤ len): count only when it matters.
+            let bytes = s.utf8.count
+            let sure = (n.maxLength.map { bytes <= $0 } ?? true) && (n.minLength.map { bytes / 4 >= $0 } ?? true)
+            let len = sure ? -1 : s.unicodeScalars.count
+            if !sure, let m = n.minLength, len < m {
+                report(n, "minLength", "string is shorter than \(m) characters"); ok = false; if stop { return false }
+            }
+            if !sure, let m = n.maxLength, len > m {
+                report(n, "maxLength", "string is longer than \(m) characters"); ok = false; if stop { return false }
+            }
+        }
+        if let p = n.pattern, !p.matches(s) {
+            report(n, "pattern", "string does not match the pattern \(p.source)"); ok = false; if stop { return false }
+        }
+        if formatAssertion, let f = n.format, !FormatChecker.check(f, s) {
+            report(n, "format", "string is not a valid \(f)"); ok = false
+        }
+        return ok
+    }
+
+    mutating func validateArray(_ n: SchemaNode, _ a: [JSONValue], _ ev: inout Evaluated) -> Bool {
+        var ok = true
+        if let m = n.minItems, a.count < m {
+            report(n, "minItems", "array has fewer than \(m) items"); ok = false; if stop { return false }
+        }
+        if let m = n.maxItems, a.count > m {
+            report(n, "maxItems", "array has more than \(m) items"); ok = false; if stop { return false }
+        }
+        if n.uniqueItems, a.count > 1, !ValidationRun.allUnique(a) {
+            report(n, "uniqueItems", "array items are not unique"); ok = false; if stop { return false }
+        }
+        let prefix = n.prefixItems
+        if !prefix.isEmpty || n.restItems != nil {
+            for (i, item) in a.enumerated() {
+                let s: SchemaNode
+                if i < prefix.count { s = prefix[i] } else if let r = n.restItems { s = r } else { break }
+                path.append(.index(i))
+                var sub = Evaluated()
+                let good = validate(s, item, &sub)
+                path.removeLast()
+                if !good { ok = false; if stop { return false } }
+            }
+            if tracking {
+                ev.prefix = max(ev.prefix, min(a.count, prefix.count))
+                if n.restItems != nil { ev.allItems = true }
+            }
+        }
+        if let c = n.contains {
+            var matches = 0
+            let minC = n.minContains ?? 1
+            let needAll = tracking || n.maxContains != nil
+            quiet += 1
+            for (i, item) in a.enumerated() {
+                var sub = Evaluated()
+                if validate(c, item, &sub) {
+                    matches += 1
+                    if tracking && n.draft == .draft2020_12 { ev.indices.insert(i) }
+                    if !needAll && matches >= minC { break }
+                }
+            }
+            quiet -= 1
+            if matches < minC {
+                report(n, "contains", "array has fewer than \(minC) items matching contains"); ok = false; if stop { return false }
+            }
+            if let m = n.maxContains, matches > m {
+                report(n, "maxContains", "array has more than \(m) items matching contains"); ok = false; if stop { return false }
+            }
+        }
+        return ok
+    }
+
+    mutating func validateObject(_ n: SchemaNode, _ o: [(key: String, value: JSONValue)], _ ev: inout Evaluated) -> Bool {
+        var ok = true
+        if let m = n.minProperties, o.count < m {
+            report(n, "minProperties", "object has fewer than \(m) properties"); ok = false; if stop { return false }
+        }
+        if let m = n.maxProperties, o.count > m {
+            report(n, "maxProperties", "object has more than \(m) properties"); ok = false; if stop { return false }
+        }
+        let hasProps = !n.propertyTable.isEmpty
+        let hasPatterns = !n.patternProperties.isEmpty
+        var seenRequired = 0
+        if hasProps || hasPatterns || n.additionalProperties != nil {
+            let list = n.propertyList
+            var guess = 0
+            for (key, value) in o {
+                var matched = false
+                let found: SchemaNode.PropertyEntry?
+                if guess < list.count && list[guess].name == key {
+                    found = list[guess]
+                    guess += 1
+                } else if hasProps, let e = n.propertyTable[key] {
+                    found = e
+                    guess = e.index + 1
+                } else {
+                    found = nil
+                }
+                if let entry = found {
+                    if entry.required { seenRequired += 1 }
+                    if let s = entry.schema {
+                        matched = true
+                        if !validateChild(s, value, .key(key)) { ok = false; if stop { return false } }
+                    }
+                }
+                if hasPatterns {
+                    for (p, s) in n.patternProperties where p.matches(key) {
+                        matched = true
+                        if !validateChild(s, value, .key(key)) { ok = false; if stop { return false } }
+                    }
+                }
+                if !matched, let s = n.additionalProperties {
+                    matched = true
+                    if !validateChild(s, value, .key(key)) {
+                        if s.constant == false && quiet == 0 {
+                            path.append(.key(key))
+                            report(n, "additionalProperties", "property \"\(key)\" is not allowed")
+                            path.removeLast()
+                        }
+                        ok = false; if stop { return false }
+                    }
+                }
+                if tracking && matched { ev.props.insert(key) }
+            }
+        }
+        // Keys are unique (the parser guarantees it), so counting hits proves every required name is present.
+        if seenRequired < n.required.count {
+            for r in n.required where JSONValue.lookup(o, r) == nil {
+                report(n, "required", "required property \"\(r)\" is missing"); ok = false; if stop { return false }
+            }
+        }
+        if let pn = n.propertyNames {
+            for (key, _) in o where !validateChild(pn, .string(key), .key(key)) {
+                ok = false; if stop { return false }
+            }
+        }
+        for (name, deps) in n.dependentRequired where JSONValue.lookup(o, name) != nil {
+            for d in deps where JSONValue.lookup(o, d) == nil {
+                report(n, "dependentRequired", "property \"\(d)\" is required when \"\(name)\" is present")
+                ok = false; if stop { return false }
+            }
+        }
+        for (name, s) in n.dependentSchemas where JSONValue.lookup(o, name) != nil {
+            var sub = Evaluated()
+            if validate(s, .object(o), &sub) { ev.merge(sub) } else { ok = false; if stop { return false } }
+        }
+        return ok
+    }
+
+    /// Validates a child value with its path token pushed.
+    mutating func validateChild(_ s: SchemaNode, _ v: JSONValue, _ token: PathToken) -> Bool {
+        var sub = Evaluated()
+        if quiet > 0 { return validate(s, v, &sub) }
+        path.append(token)
+        let good = validate(s, v, &sub)
+        path.removeLast()
+        return good
+    }
+
+    /// O(n) uniqueness via structural hashes, with exact equality on collisions.
+    static func allUnique(_ a: [JSONValue]) -> Bool {
+        var buckets: [Int: [Int]] = [:]
+        for (i, x) in a.enumerated() {
+            let h = x.structuralHash
+            if let prev = buckets[h] {
+                for j in prev where a[j] == x { return false }
+            }
+            buckets[h, default: []].append(i)
+        }
+        return true
+    }
+}

@@ -1,0 +1,139 @@
+/// State of one validation pass: violations, instance path, dynamic scope, quiet depth.
+struct ValidationRun {
+    let tracking: Bool
+    let dynamic: Bool
+    let collectAll: Bool
+    let formatAssertion: Bool
+    var violations: [Violation] = []
+    /// >0 while probing branches (anyOf/oneOf/not/if/contains): errors are not recorded.
+    var quiet = 0
+    var path: [PathToken] = []
+    var scope: [SchemaResource] = []
+
+    init(tracking: Bool, dynamic: Bool, options: ValidationOptions) {
+        self.tracking = tracking
+        self.dynamic = dynamic
+        self.collectAll = options.collectAll
+        self.formatAssertion = options.formatAssertion
+    }
+
+    /// Stop at the first failure unless collecting every violation at top level.
+    var stop: Bool { quiet > 0 || !collectAll }
+
+    /// Records a violation (unless probing).
+    mutating func report(_ n: SchemaNode, _ keyword: String, _ message: @autoclosure () -> String) {
+        guard quiet == 0 else { return }
+        var pointer = ""
+        for t in path {
+            switch t {
+            case let .key(k): pointer += "/" + JSONPointer.escape(k)
+            case let .index(i): pointer += "/\(i)"
+            }
+        }
+        let kw = keyword.isEmpty ? n.location : n.location + "/" + keyword
+        violations.append(Violation(instanceLocation: pointer, keywordLocation: kw, message: message()))
+    }
+
+    /// Validates `v` against `n`, adding evaluated-location annotations to `ev` when tracking.
+    mutating func validate(_ n: SchemaNode, _ v: JSONValue, _ ev: inout Evaluated) -> Bool {
+        if let c = n.constant {
+            if !c { report(n, "", "no value is allowed here (false schema)") }
+            return c
+        }
+        // OpenAPI 3.0 `nullable: true`: null is allowed whatever else the schema says.
+        if n.nullable, case .null = v { return true }
+        var pushed = false
+        if dynamic, let r = n.resource, scope.last !== r {
+            scope.append(r)
+            pushed = true
+        }
+        defer { if pushed { scope.removeLast() } }
+        var ok = true
+        let flags = n.flags
+        if flags.contains(.ref), let r = n.ref {
+            var sub = Evaluated()
+            if validate(r, v, &sub) { ev.merge(sub) } else { ok = false; if stop { return false } }
+        }
+        if flags.contains(.dynamic) {
+            if !validateDynamic(n, v, &ev) { ok = false; if stop { return false } }
+        }
+        if let t = n.types, !typeMatches(t, n.nullable, v) {
+            report(n, "type", "value is not of type \(ValidationRun.describe(t))")
+            ok = false
+            if stop { return false }
+        }
+        if flags.contains(.enumOrConst) {
+            if let values = n.enumValues, !values.contains(where: { $0 == v }) {
+                report(n, "enum", "value is not one of the allowed values")
+                ok = false
+                if stop { return false }
+            }
+            if let c = n.constValue, c != v {
+                report(n, "const", "value does not equal the required constant")
+                ok = false
+                if stop { return false }
+            }
+        }
+        switch v {
+        case let .number(x): if flags.contains(.numeric) && !validateNumber(n, x) { ok = false; if stop { return false } }
+        case let .string(s): if flags.contains(.string) && !validateString(n, s) { ok = false; if stop { return false } }
+        case let .array(a):
+            if flags.contains(.array) && !validateArray(n, a, &ev) { ok = false; if stop { return false } }
+        case let .object(o):
+            if flags.contains(.object) && !validateObject(n, o, &ev) { ok = false; if stop { return false } }
+        default: break
+        }
+        if flags.contains(.applicators) && !validateApplicators(n, v, &ev) { ok = false; if stop { return false } }
+        if tracking && flags.contains(.unevaluated) {
+            if !validateUnevaluated(n, v, &ev) { ok = false }
+        }
+        return ok
+    }
+
+    /// `$dynamicRef` / `$recursiveRef` resolution through the dynamic scope.
+    mutating func validateDynamic(_ n: SchemaNode, _ v: JSONValue, _ ev: inout Evaluated) -> Bool {
+        var target: SchemaNode
+        if let d = n.dynamicRef {
+            target = d
+            if let name = n.dynamicRefAnchor {
+                for r in scope { if let t = r.dynamicAnchors[name] { target = t; break } }
+            }
+        } else if let d = n.recursiveRef {
+            target = d
+            if d.resource?.recursiveAnchor == true {
+                for r in scope where r.recursiveAnchor {
+                    if let root = r.root { target = root; break }
+                }
+            }
+        } else {
+            return true
+        }
+        var sub = Evaluated()
+        guard validate(target, v, &sub) else { return false }
+        ev.merge(sub)
+        return true
+    }
+
+    func typeMatches(_ t: SchemaNode.TypeSet, _ nullable: Bool, _ v: JSONValue) -> Bool {
+        switch v {
+        case .null: return t.contains(.null) || nullable
+        case .bool: return t.contains(.boolean)
+        case .object: return t.contains(.object)
+        case .array: return t.contains(.array)
+        case .string: return t.contains(.string)
+        case let .number(x): return t.contains(.number) || (t.contains(.integer) && x.isInteger)
+        }
+    }
+
+    static func describe(_ t: SchemaNode.TypeSet) -> String {
+        var names: [String] = []
+        if t.contains(.null) { names.append("null") }
+        if t.contains(.boolean) { names.append("boolean") }
+        if t.contains(.object) { names.append("object") }
+        if t.contains(.array) { names.append("array") }
+        if t.contains(.number) { names.append("number") }
+        if t.contains(.integer) { names.append("integer") }
+        if t.contains(.string) { names.append("string") }
+        return names.joined(separator: " or ")
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import AirlockJSON
+
+/// JSONTestSuite conformance: y_ accepted (except duplicate keys), n_ refused, i_ never crash.
+@Suite struct JSONTestSuiteTests {
+    /// Files whose y_ status conflicts with the I-JSON duplicate-key rule.
+    static let duplicateKeyFiles: Set<String> = [
+        "y_object_duplicated_key.json", "y_object_duplicated_key_and_value.json",
+    ]
+
+    static func files() -> [String] {
+        guard let dir = SharedData.root.map({ $0 + "/conformance/JSONTestSuite/test_parsing" }) else { return [] }
+        return SharedData.list(dir).filter { $0.hasSuffix(".json") }
+    }
+
+    @Test func suiteIsPresent() {
+        guard let dir = SharedData.path("conformance/JSONTestSuite/test_parsing") else { return }
+        #expect(SharedData.list(dir).count > 300)
+    }
+
+    @Test(arguments: files())
+    func conformance(_ name: String) throws {
+        guard let dir = SharedData.path("conformance/JSONTestSuite/test_parsing"),
+              let bytes = SharedData.bytes(dir + "/" + name) else { return }
+        let result = Result { () throws(JSONParseError) -> JSONValue in try JSONParser().parse(bytes) }
+        if name.hasPrefix("y_") {
+            if Self.duplicateKeyFiles.contains(name) {
+                guard case let .failure(e) = result, case .duplicateKey = e.kind else {
+                    Issue.record("\(name): duplicate key must be refused"); return
+                }
+            } else if case let .failure(e) = result {
+                Issue.record("\(name) refused: \(e)")
+            }
+        } else if name.hasPrefix("n_") {
+            if case .success = result { Issue.record("\(name) accepted") }
+        } else {
+            // i_: the spec allows either; our choices are in JSONTestSuiteChoices.md and pinned here.
+            let accepted: Bool
+            if case .success = result { accepted = true } else { accepted = false }
+            #expect(accepted == name.hasPrefix("i_number_"), "\(name): choice changed")
+        }
+    }
+
+    @Test func positionsAreReported() {
+        do {
+            _ = try JSONParser().parse("{\n  \"a\": tru }")
+            Issue.record("should fail")
+        } catch {
+            #expect(error.line == 2)
+            #expect(error.column == 11)
+        }
+    }
+
+    @Test func limitsHaveTheirOwnErrors() {
+        func kind(_ text: String, _ limits: JSONParser.Limits) -> JSONParseError.Kind? {
+            do { _ = try JSONParser(limits: limits).parse(text); return nil } catch { return error.kind }
+        }
+        #expect(kind("[1,2,3]", .init(maxBytes: 3)) == .tooManyBytes(limit: 3))
+        #expect(kind("[[[1]]]", .init(maxDepth: 2)) == .tooDeep(limit: 2))
+        #expect(kind("\"abcdef\"", .init(maxStringLength: 3)) == .stringTooLong(limit: 3))
+        #expect(kind("{\"a\":1,\"b\":2}", .init(maxObjectEntries: 1)) == .tooManyObjectEntries(limit: 1))
+        #expect(kind("[1,2,3]", .init(maxArrayItems: 2)) == .tooManyArrayItems(limit: 2))
+        #expect(kind(String(repeating: "[", count: 100_000), .init(maxDepth: 1_000_000)) == .tooDeep(limit: 1000))
+        #expect(kind("\u{FEFF}{}", .init()) == .byteOrderMark)
+        #expect(kind("[\"\\uD800\"]", .init()) == .loneSurrogate)
+    }
+
+    @Test func numbersAreExact() throws {
+        func n(_ s: String) -> JSONNumber? { JSONNumber(s) }
+        #expect(n("1.0") == n("1"))
+        #expect(n("1e2") == n("100"))
+        #expect(n("-0") == n("0"))
+        #expect(n("123456789012345678901234567890") != n("123456789012345678901234567891"))
+        #expect(n("123456789012345678901234567890")! < n("123456789012345678901234567891")!)
+        #expect(n("0.3")!.isMultiple(of: n("0.1")!))
+        #expect(!n("0.35")!.isMultiple(of: n("0.1")!))
+        #expect(n("1e308")!.isMultiple(of: n("1e-8")!))
+        #expect(!n("1e308")!.isMultiple(of: n("0.123456789")!))
+        #expect(n("12391239123")!.isMultiple(of: n("1e-8")!))
+        #expect(n("100000000000000000000000000000000000000000")!.isMultiple(of: n("1000000000000000000000007")!) == false)
+        #expect(n("2.5e1")!.isInteger)
+        #expect(!n("2.5")!.isInteger)
+        #expect(n("01") == nil)
+        #expect(n("-1.5e-3")!.doubleValue == -0.0015)
+    }
+}
