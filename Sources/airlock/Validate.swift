@@ -37,20 +37,18 @@ extension Airlock {
             if documents.isEmpty { throw ValidationError("name at least one document") }
         }
 
-        func run() async throws {
-            if schema.lowercased().hasSuffix(".xsd") {
-                try runXML()
-            } else {
-                try runJSON()
-            }
+        /// What one document came to: printed as one line, plus the sanitized bytes when asked.
+        struct Verdict {
+            let valid: Bool
+            let reason: String?
+            let summary: String
+            let sanitized: [UInt8]?
         }
 
-        private func runJSON() throws {
-            let validator: JSONDocumentValidator
+        func run() async throws {
+            let check: ([UInt8]) -> Verdict
             do {
-                validator = try JSONDocumentValidator(
-                    schemaFile: schema, pointer: pointer, refDirectories: refDirectories,
-                    options: .init(stripUnknown: stripUnknown))
+                check = schema.lowercased().hasSuffix(".xsd") ? try xmlChecker() : try jsonChecker()
             } catch {
                 printError("airlock: \(schema): \(error)")
                 throw ExitCode(2)
@@ -61,22 +59,32 @@ extension Airlock {
                     printError("airlock: cannot read \(path)")
                     throw ExitCode(2)
                 }
-                switch validator.validate(bytes) {
-                case .valid(let sanitized):
-                    report(path: path, valid: true, reason: nil, summary: "valid")
-                    if let sanitized { print(String(decoding: sanitized, as: UTF8.self)) }
-                case .invalid(let violations):
-                    anyInvalid = true
-                    let first = violations.first
-                    let pointer = (first?.instanceLocation).map { $0.isEmpty ? "/" : $0 } ?? "/"
-                    report(path: path, valid: false, reason: "schema_violation",
-                           summary: "invalid: \(pointer): \(first?.message ?? "schema violation") (\(first?.keywordLocation ?? ""))")
-                case .malformed(let error):
-                    anyInvalid = true
-                    report(path: path, valid: false, reason: Self.reason(error.kind), summary: "invalid: \(error)")
-                }
+                let verdict = check(bytes)
+                if !verdict.valid { anyInvalid = true }
+                report(path: path, valid: verdict.valid, reason: verdict.reason, summary: verdict.summary)
+                if stripUnknown, let sanitized = verdict.sanitized { print(String(decoding: sanitized, as: UTF8.self)) }
             }
             if anyInvalid { throw ExitCode(1) }
+        }
+
+        /// Compiles the JSON Schema (or the OpenAPI schema at `--pointer`) once.
+        private func jsonChecker() throws -> ([UInt8]) -> Verdict {
+            let validator = try JSONDocumentValidator(
+                schemaFile: schema, pointer: pointer, refDirectories: refDirectories,
+                options: .init(stripUnknown: stripUnknown))
+            return { bytes in
+                switch validator.validate(bytes) {
+                case .valid(let sanitized):
+                    return Verdict(valid: true, reason: nil, summary: "valid", sanitized: sanitized)
+                case .invalid(let violations):
+                    let first = violations.first
+                    let location = (first?.instanceLocation).map { $0.isEmpty ? "/" : $0 } ?? "/"
+                    let summary = "invalid: \(location): \(first?.message ?? "schema violation") (\(first?.keywordLocation ?? ""))"
+                    return Verdict(valid: false, reason: "schema_violation", summary: summary, sanitized: nil)
+                case .malformed(let error):
+                    return Verdict(valid: false, reason: Self.reason(error.kind), summary: "invalid: \(error)", sanitized: nil)
+                }
+            }
         }
 
         static func reason(_ kind: JSONParseError.Kind) -> String {
@@ -86,28 +94,15 @@ extension Airlock {
             }
         }
 
-        private func runXML() throws {
-            let validator: XMLDocumentValidator
-            do {
-                validator = try XMLDocumentValidator(schemaFile: schema)
-            } catch {
-                printError("airlock: \(error)")
-                throw ExitCode(2)
-            }
-            var anyInvalid = false
-            for path in documents {
-                guard let bytes = Self.read(path) else {
-                    printError("airlock: cannot read \(path)")
-                    throw ExitCode(2)
-                }
+        /// Compiles the XSD (and the files it includes) once.
+        private func xmlChecker() throws -> ([UInt8]) -> Verdict {
+            let validator = try XMLDocumentValidator(schemaFile: schema)
+            return { bytes in
                 let outcome = validator.validate(bytes: bytes)
-                if !outcome.isValid { anyInvalid = true }
-                report(path: path, valid: outcome.isValid, reason: outcome.reason, summary: outcome.summary)
-                if stripUnknown, case .valid(let sanitized) = outcome {
-                    print(String(decoding: sanitized, as: UTF8.self))
-                }
+                var sanitized: [UInt8]?
+                if case .valid(let bytes) = outcome { sanitized = bytes }
+                return Verdict(valid: outcome.isValid, reason: outcome.reason, summary: outcome.summary, sanitized: sanitized)
             }
-            if anyInvalid { throw ExitCode(1) }
         }
 
         private func report(path: String, valid: Bool, reason: String?, summary: String) {
