@@ -28,6 +28,7 @@ release: deps
 
 bench: release
 	bench/xml-bench.sh
+	bench/json-bench.sh
 	bench/proxy-bench.sh
 
 clean:

@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "CAirlockXMLShim", dependencies: ["CLibXML2"]),
         .target(name: "AirlockXML", dependencies: ["CAirlockXMLShim"]),
         .target(name: "AirlockJSON"),
+        .executableTarget(name: "airlock-json-bench", dependencies: ["AirlockJSON"]),
         .executableTarget(name: "airlock-xml-bench", dependencies: ["AirlockXML"]),
         .target(
             name: "AirlockPolicy",

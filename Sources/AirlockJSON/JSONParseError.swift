@@ -2,21 +2,37 @@
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The distinct failure classes; each limit has its own case so callers can tell attacks apart.
     public enum Kind: Sendable, Equatable {
+        /// Zero bytes (or only whitespace is reported as `unexpectedEndOfInput`).
         case emptyInput
+        /// A leading UTF-8 BOM (refused: only plain UTF-8 is accepted).
         case byteOrderMark
+        /// The document stops in the middle of a value.
         case unexpectedEndOfInput
+        /// A byte that cannot start or continue the current token.
         case unexpectedByte(UInt8)
+        /// Malformed, overlong or surrogate-encoding UTF-8 inside a string.
         case invalidUTF8
+        /// A raw control character (< 0x20) inside a string.
         case controlCharacterInString
+        /// An unknown escape or a malformed `\u` escape.
         case invalidEscape
+        /// A `\u` escape that is an unpaired UTF-16 surrogate.
         case loneSurrogate
+        /// A number outside the RFC 8259 grammar (leading zeros, missing digits…).
         case invalidNumber
+        /// Anything but whitespace after the top-level value.
         case trailingContent
+        /// The same key twice in one object (I-JSON; the key is given).
         case duplicateKey(String)
+        /// `Limits.maxBytes` exceeded.
         case tooManyBytes(limit: Int)
+        /// `Limits.maxDepth` exceeded.
         case tooDeep(limit: Int)
+        /// `Limits.maxStringLength` exceeded.
         case stringTooLong(limit: Int)
+        /// `Limits.maxObjectEntries` exceeded.
         case tooManyObjectEntries(limit: Int)
+        /// `Limits.maxArrayItems` exceeded.
         case tooManyArrayItems(limit: Int)
     }
 

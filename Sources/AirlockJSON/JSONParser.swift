@@ -56,9 +56,3 @@ public struct JSONParser: Sendable {
         try parse(Array(text.utf8))
     }
 }
-
-/// Internal failure carried through the hot loop; line/column are computed only once, on failure.
-struct JSONParseFailure: Error {
-    let kind: JSONParseError.Kind
-    let offset: Int
-}

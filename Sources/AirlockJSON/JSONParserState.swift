@@ -6,6 +6,16 @@ struct JSONParserState {
     var i = 0
     var depth = 0
     var scratch: [UInt8] = []
+    /// Key hashes of the objects being parsed, one frame per open object (duplicate-key detection).
+    var keyHashes: [UInt64] = []
+    /// FNV-1a hash of the decoded bytes of the last string parsed (used for object keys).
+    var lastStringHash: UInt64 = 0
+    /// Recently seen object keys by hash slot: repeated keys reuse one String (no decode, no allocation).
+    /// Allocated only once a document has shown enough keys to amortize it (small documents skip it).
+    var keyCache: [String?] = []
+    var keysSeen = 0
+    /// Entry count of the last object closed at each depth (capacity hint).
+    var sizeHints = SIMD16<Int>(repeating: 0)
 
     init(_ p: UnsafeBufferPointer<UInt8>, _ limits: JSONParser.Limits) {
         self.p = p
@@ -53,6 +63,15 @@ struct JSONParserState {
 
     mutating func expectLiteral(_ word: StaticString) throws(JSONParseFailure) {
         let n = word.utf8CodeUnitCount
+        // Fast path: compare the four leading bytes at once.
+        if i + n <= p.count, let base = p.baseAddress {
+            let have = UnsafeRawPointer(base).loadUnaligned(fromByteOffset: i, as: UInt32.self)
+            let want = UnsafeRawPointer(word.utf8Start).loadUnaligned(as: UInt32.self)
+            if have == want && (n == 4 || p[i + 4] == word.utf8Start[4]) {
+                i += n
+                return
+            }
+        }
         let w = word.utf8Start
         for k in 0..<n {
             guard i + k < p.count else { throw fail(.unexpectedEndOfInput, i + k) }
@@ -89,7 +108,13 @@ struct JSONParserState {
         if depth > maxDepth { throw fail(.tooDeep(limit: maxDepth), i) }
         i += 1
         var entries: [(key: String, value: JSONValue)] = []
-        var keySet: Set<String>? = nil
+        // Objects at the same depth tend to have the same shape (API lists): reserve the last size seen there.
+        let hintSlot = min(depth, sizeHints.scalarCount - 1)
+        entries.reserveCapacity(max(4, sizeHints[hintSlot]))
+        let frame = keyHashes.count
+        defer { keyHashes.removeSubrange(frame...) }
+        var bigIndex: [UInt64: [Int]]? = nil
+        var filter = SIMD4<UInt64>(repeating: 0)
         skipWhitespace()
         if i < p.count && p[i] == UInt8(ascii: "}") { i += 1; depth -= 1; return .object(entries) }
         while true {
@@ -100,14 +125,41 @@ struct JSONParserState {
             guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
             guard p[i] == UInt8(ascii: "\"") else { throw fail(.unexpectedByte(p[i]), i) }
             let keyOffset = i
-            let key = try parseString()
-            // Duplicate keys (I-JSON): linear scan for small objects, a set beyond that.
-            if entries.count < 16 {
-                for e in entries where e.key == key { throw fail(.duplicateKey(key), keyOffset) }
+            let key = try parseString(isKey: true)
+            // Duplicate keys (I-JSON, code-point exact): FNV-1a hashes compared first, bytes on a hash match.
+            let h = lastStringHash
+            // 256-bit filter on the hash: a key whose bit is clear cannot be a duplicate (no scan needed).
+            let bit: UInt64 = 1 << ((h >> 58) & 63)
+            let word = Int((h >> 56) & 3)
+            let maybeSeen = filter[word] & bit != 0
+            filter[word] |= bit
+            if !maybeSeen {
+                // New key for sure; still record it for the large-object index.
+                if bigIndex != nil { bigIndex?[h, default: []].append(entries.count) }
+            } else if entries.count < 128 {
+                let hit = keyHashes.withUnsafeBufferPointer { kh -> Bool in
+                    var k = frame
+                    while k < kh.count {
+                        if kh[k] == h { return true }
+                        k += 1
+                    }
+                    return false
+                }
+                if hit {
+                    for e in entries where JSONValue.sameBytes(e.key, key) { throw fail(.duplicateKey(key), keyOffset) }
+                }
             } else {
-                if keySet == nil { keySet = Set(entries.map { $0.key }) }
-                if keySet?.insert(key).inserted == false { throw fail(.duplicateKey(key), keyOffset) }
+                if bigIndex == nil {
+                    var idx: [UInt64: [Int]] = [:]
+                    for k in frame..<keyHashes.count { idx[keyHashes[k], default: []].append(k - frame) }
+                    bigIndex = idx
+                }
+                if let hits = bigIndex?[h] {
+                    for k in hits where JSONValue.sameBytes(entries[k].key, key) { throw fail(.duplicateKey(key), keyOffset) }
+                }
+                bigIndex?[h, default: []].append(entries.count)
             }
+            keyHashes.append(h)
             skipWhitespace()
             guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
             guard p[i] == UInt8(ascii: ":") else { throw fail(.unexpectedByte(p[i]), i) }
@@ -122,8 +174,48 @@ struct JSONParserState {
             if c == UInt8(ascii: "}") { break }
             throw fail(.unexpectedByte(c), i - 1)
         }
+        sizeHints[hintSlot] = min(entries.count, 256)
         depth -= 1
         return .object(entries)
+    }
+
+    /// 64-bit hash of decoded UTF-8 bytes, eight bytes per step, with a final avalanche (all bits are used).
+    @inline(__always)
+    static func fnv(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        fnv(b, 0, b.count)
+    }
+
+    /// Same hash over `p[start..<start+count]`; the tail word is read in one load when `p` has 8 bytes there
+    /// (the document continues after a key), else byte by byte — both give identical values (little-endian).
+    @inline(__always)
+    static func fnv(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(count)
+        guard let base = p.baseAddress else { return h }
+        let raw = UnsafeRawPointer(base)
+        var k = start
+        let end = start + count
+        while k + 8 <= end {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)) &* 0x100_0000_01b3
+            h ^= h >> 29
+            k += 8
+        }
+        var tail: UInt64 = 0
+        let rem = end - k
+        if rem > 0 && k + 8 <= p.count {
+            tail = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self) & ((1 << UInt64(rem * 8)) &- 1)
+        } else {
+            var shift: UInt64 = 0
+            while k < end {
+                tail |= UInt64(p[k]) << shift
+                shift += 8
+                k += 1
+            }
+        }
+        h = (h ^ tail) &* 0x100_0000_01b3
+        h ^= h >> 33
+        h = h &* 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        return h
     }
 
     mutating func parseNumber() throws(JSONParseFailure) -> JSONNumber {

@@ -1,18 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// String scanning for `JSONParserState`: strict UTF-8 validation and escape decoding.
 extension JSONParserState {
     /// Parses a string starting at the opening quote; fast path copies unescaped runs once.
-    mutating func parseString() throws(JSONParseFailure) -> String {
+    mutating func parseString(isKey: Bool = false) throws(JSONParseFailure) -> String {
         i += 1
         let start = i
         let n = p.count
-        // Fast path: no escapes.
+        // Fast path: no escapes. Eight bytes at a time while they are plain ASCII (no quote, backslash, control).
+        if let base = p.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= n {
+                let v = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let high: UInt64 = 0x8080_8080_8080_8080
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let q = v ^ 0x2222_2222_2222_2222
+                let b = v ^ 0x5C5C_5C5C_5C5C_5C5C
+                let special = (v & high) | ((q &- ones) & ~q & high) | ((b &- ones) & ~b & high)
+                    | ((v &- 0x2020_2020_2020_2020) & ~v & high)
+                if special != 0 {
+                    // Little-endian: the lowest flagged byte is exact; jump straight to it.
+                    i += special.trailingZeroBitCount >> 3
+                    break
+                }
+                i += 8
+            }
+        }
         while i < n {
             let c = p[i]
             if c == UInt8(ascii: "\"") {
                 if i - start > limits.maxStringLength { throw fail(.stringTooLong(limit: limits.maxStringLength), start) }
-                let s = String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
+                let raw = UnsafeBufferPointer(rebasing: p[start..<i])
                 i += 1
-                return s
+                if isKey {
+                    let h = JSONParserState.fnv(p, start, raw.count)
+                    lastStringHash = h
+                    let slot = Int(truncatingIfNeeded: h & 511)
+                    keysSeen += 1
+                    if keyCache.isEmpty {
+                        if keysSeen < 64 { return String(decoding: raw, as: UTF8.self) }
+                        keyCache = [String?](repeating: nil, count: 512)
+                    }
+                    if var cached = keyCache[slot] {
+                        let same = cached.withUTF8 { c in
+                            guard c.count == raw.count else { return false }
+                            guard let x = c.baseAddress, let y = raw.baseAddress else { return true }
+                            return memcmp(x, y, raw.count) == 0
+                        }
+                        if same { return cached }
+                    }
+                    let s = String(decoding: raw, as: UTF8.self)
+                    keyCache[slot] = s
+                    return s
+                }
+                return String(decoding: raw, as: UTF8.self)
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw fail(.controlCharacterInString, i) }
@@ -27,6 +72,7 @@ extension JSONParserState {
             if c == UInt8(ascii: "\"") {
                 if scratch.count > limits.maxStringLength { throw fail(.stringTooLong(limit: limits.maxStringLength), start) }
                 i += 1
+                if isKey { lastStringHash = scratch.withUnsafeBufferPointer { JSONParserState.fnv($0) } }
                 return String(decoding: scratch, as: UTF8.self)
             }
             if c == UInt8(ascii: "\\") {

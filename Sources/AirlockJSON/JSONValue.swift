@@ -1,10 +1,16 @@
 /// An immutable JSON value tree produced by `JSONParser`; objects keep their key order.
 public enum JSONValue: Sendable, Equatable {
+    /// JSON `null`.
     case null
+    /// `true` / `false`.
     case bool(Bool)
+    /// A number kept exactly as parsed.
     case number(JSONNumber)
+    /// A string (valid Unicode scalars only: lone surrogates are refused by the parser).
     case string(String)
+    /// An array, in order.
     case array([JSONValue])
+    /// An object, keys in document order (unique when produced by the parser).
     case object([(key: String, value: JSONValue)])
 
     /// Structural equality per JSON Schema: numbers compare exactly, objects ignore key order.
@@ -13,7 +19,7 @@ public enum JSONValue: Sendable, Equatable {
         case (.null, .null): return true
         case let (.bool(a), .bool(b)): return a == b
         case let (.number(a), .number(b)): return a == b
-        case let (.string(a), .string(b)): return a.utf8.elementsEqual(b.utf8)
+        case let (.string(a), .string(b)): return JSONValue.sameBytes(a, b)
         case let (.array(a), .array(b)):
             guard a.count == b.count else { return false }
             for i in 0..<a.count where a[i] != b[i] { return false }
@@ -26,6 +32,15 @@ public enum JSONValue: Sendable, Equatable {
             return true
         default: return false
         }
+    }
+
+    /// Code-point exact string equality (Swift's `==` would also equate canonically equivalent strings).
+    @inline(__always)
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        if a.utf8.count != b.utf8.count { return false }
+        var x = a
+        var y = b
+        return x.withUTF8 { xa in y.withUTF8 { ya in xa.elementsEqual(ya) } }
     }
 
     /// Linear lookup in an ordered object body (objects are small; order must be kept).

@@ -1,6 +1,15 @@
 /// The schema dialects the validator understands; picks keyword semantics at compile time.
 public enum SchemaDraft: String, Sendable, CaseIterable {
-    case draft4, draft6, draft7, draft2019_09, draft2020_12
+    /// Draft-04 (`id`, boolean exclusive bounds).
+    case draft4
+    /// Draft-06.
+    case draft6
+    /// Draft-07 (`if`/`then`/`else`).
+    case draft7
+    /// 2019-09 (`$recursiveRef`, `unevaluated*`, `dependentSchemas`).
+    case draft2019_09
+    /// 2020-12, the default (`$dynamicRef`, `prefixItems`); also OpenAPI 3.1.
+    case draft2020_12
     /// OpenAPI 3.0 schema object: draft-04-ish plus `nullable`, boolean exclusive bounds, `x-*` ignored.
     case openAPI30
 

@@ -36,72 +36,78 @@ final class SchemaNode: @unchecked Sendable {
         let index: Int
     }
 
-    var flags: Flags = []
+    @exclusivity(unchecked) var flags: Flags = []
+    /// Only `type` (+ `nullable`, `maxLength`): the property loop can accept matching values without a call.
+    @exclusivity(unchecked) var isLeaf = false
     /// `properties` and `required` merged into one hash lookup per instance key.
-    var propertyTable: [String: PropertyEntry] = [:]
+    @exclusivity(unchecked) var propertyTable: [String: PropertyEntry] = [:]
     /// The same entries in schema order: instances usually list keys in that order, so the validator first
     /// tries the entry after the previous hit (one string compare) before hashing.
-    var propertyList: [PropertyEntry] = []
+    @exclusivity(unchecked) var propertyList: [PropertyEntry] = []
+    /// `propertyList` split into flat arrays so the hot loop reads them without retain traffic.
+    @exclusivity(unchecked) var listNames: [String] = []
+    @exclusivity(unchecked) var listSchemas: [NodeRef] = []
+    @exclusivity(unchecked) var listRequired: [Bool] = []
 
     /// Schema location (absolute URI + pointer) for keywordLocation in violations.
     let location: String
     let draft: SchemaDraft
     /// Boolean schema value (`true`/`false`), nil for object schemas.
-    var constant: Bool?
+    @exclusivity(unchecked) var constant: Bool?
     /// The resource this node belongs to (dynamic scope for $dynamicRef/$recursiveRef).
-    var resource: SchemaResource?
+    @exclusivity(unchecked) var resource: SchemaResource?
 
-    var types: TypeSet?
-    var nullable = false
-    var enumValues: [JSONValue]?
-    var constValue: JSONValue?
-    var minimum: JSONNumber?
-    var maximum: JSONNumber?
-    var exclusiveMinimum: JSONNumber?
-    var exclusiveMaximum: JSONNumber?
-    var multipleOf: JSONNumber?
-    var minLength: Int?
-    var maxLength: Int?
-    var pattern: SchemaPattern?
-    var format: String?
+    @exclusivity(unchecked) var types: TypeSet?
+    @exclusivity(unchecked) var nullable = false
+    @exclusivity(unchecked) var enumValues: [JSONValue]?
+    @exclusivity(unchecked) var constValue: JSONValue?
+    @exclusivity(unchecked) var minimum: JSONNumber?
+    @exclusivity(unchecked) var maximum: JSONNumber?
+    @exclusivity(unchecked) var exclusiveMinimum: JSONNumber?
+    @exclusivity(unchecked) var exclusiveMaximum: JSONNumber?
+    @exclusivity(unchecked) var multipleOf: JSONNumber?
+    @exclusivity(unchecked) var minLength: Int?
+    @exclusivity(unchecked) var maxLength: Int?
+    @exclusivity(unchecked) var pattern: SchemaPattern?
+    @exclusivity(unchecked) var format: String?
 
-    var minItems: Int?
-    var maxItems: Int?
-    var uniqueItems = false
-    var prefixItems: [SchemaNode] = []
+    @exclusivity(unchecked) var minItems: Int?
+    @exclusivity(unchecked) var maxItems: Int?
+    @exclusivity(unchecked) var uniqueItems = false
+    @exclusivity(unchecked) var prefixItems: [SchemaNode] = []
     /// Applies to items at index >= prefixItems.count (2020-12 `items`, older `items` object / `additionalItems`).
-    var restItems: SchemaNode?
-    var contains: SchemaNode?
-    var minContains: Int?
-    var maxContains: Int?
-    var unevaluatedItems: SchemaNode?
+    @exclusivity(unchecked) var restItems: SchemaNode?
+    @exclusivity(unchecked) var contains: SchemaNode?
+    @exclusivity(unchecked) var minContains: Int?
+    @exclusivity(unchecked) var maxContains: Int?
+    @exclusivity(unchecked) var unevaluatedItems: SchemaNode?
 
-    var properties: [String: SchemaNode] = [:]
+    @exclusivity(unchecked) var properties: [String: SchemaNode] = [:]
     /// `properties` names in schema order.
-    var propertyOrder: [String] = []
-    var patternProperties: [(SchemaPattern, SchemaNode)] = []
-    var additionalProperties: SchemaNode?
-    var required: [String] = []
-    var minProperties: Int?
-    var maxProperties: Int?
-    var dependentRequired: [(String, [String])] = []
-    var dependentSchemas: [(String, SchemaNode)] = []
-    var propertyNames: SchemaNode?
-    var unevaluatedProperties: SchemaNode?
+    @exclusivity(unchecked) var propertyOrder: [String] = []
+    @exclusivity(unchecked) var patternProperties: [(SchemaPattern, SchemaNode)] = []
+    @exclusivity(unchecked) var additionalProperties: SchemaNode?
+    @exclusivity(unchecked) var required: [String] = []
+    @exclusivity(unchecked) var minProperties: Int?
+    @exclusivity(unchecked) var maxProperties: Int?
+    @exclusivity(unchecked) var dependentRequired: [(String, [String])] = []
+    @exclusivity(unchecked) var dependentSchemas: [(String, SchemaNode)] = []
+    @exclusivity(unchecked) var propertyNames: SchemaNode?
+    @exclusivity(unchecked) var unevaluatedProperties: SchemaNode?
 
-    var allOf: [SchemaNode] = []
-    var anyOf: [SchemaNode] = []
-    var oneOf: [SchemaNode] = []
-    var not: SchemaNode?
-    var ifSchema: SchemaNode?
-    var thenSchema: SchemaNode?
-    var elseSchema: SchemaNode?
-    var ref: SchemaNode?
+    @exclusivity(unchecked) var allOf: [SchemaNode] = []
+    @exclusivity(unchecked) var anyOf: [SchemaNode] = []
+    @exclusivity(unchecked) var oneOf: [SchemaNode] = []
+    @exclusivity(unchecked) var not: SchemaNode?
+    @exclusivity(unchecked) var ifSchema: SchemaNode?
+    @exclusivity(unchecked) var thenSchema: SchemaNode?
+    @exclusivity(unchecked) var elseSchema: SchemaNode?
+    @exclusivity(unchecked) var ref: SchemaNode?
     /// `$dynamicRef`: static target plus the anchor name when the target is a dynamic "bookend".
-    var dynamicRef: SchemaNode?
-    var dynamicRefAnchor: String?
+    @exclusivity(unchecked) var dynamicRef: SchemaNode?
+    @exclusivity(unchecked) var dynamicRefAnchor: String?
     /// `$recursiveRef`: static target (resolved `#`); dynamic when the target resource has `$recursiveAnchor`.
-    var recursiveRef: SchemaNode?
+    @exclusivity(unchecked) var recursiveRef: SchemaNode?
 
     /// Computes `flags` and `propertyTable` once all keywords are decoded.
     func finalize() {
@@ -124,6 +130,8 @@ final class SchemaNode: @unchecked Sendable {
         if !allOf.isEmpty || !anyOf.isEmpty || !oneOf.isEmpty || not != nil || ifSchema != nil { f.insert(.applicators) }
         if hasUnevaluated { f.insert(.unevaluated) }
         flags = f
+        isLeaf = constant == nil && types != nil && f.subtracting([.string]).isEmpty && pattern == nil && format == nil
+            && minLength == nil
         var names = propertyOrder
         for r in required where properties[r] == nil && !names.contains(r) { names.append(r) }
         let requiredSet = Set(required)
@@ -132,6 +140,9 @@ final class SchemaNode: @unchecked Sendable {
             list.append(PropertyEntry(name: name, schema: properties[name], required: requiredSet.contains(name), index: i))
         }
         propertyList = list
+        listNames = list.map(\.name)
+        listSchemas = list.map { NodeRef(node: $0.schema) }
+        listRequired = list.map(\.required)
         propertyTable = Dictionary(list.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -141,17 +152,5 @@ final class SchemaNode: @unchecked Sendable {
     init(location: String, draft: SchemaDraft) {
         self.location = location
         self.draft = draft
-    }
-}
-
-/// A schema resource (an `$id` scope) with its dynamic anchors, for dynamic-scope resolution.
-final class SchemaResource: @unchecked Sendable {
-    let uri: String
-    var root: SchemaNode?
-    var dynamicAnchors: [String: SchemaNode] = [:]
-    var recursiveAnchor = false
-
-    init(uri: String) {
-        self.uri = uri
     }
 }

@@ -10,6 +10,7 @@ extension ValidationRun {
             var any = false
             quiet += 1
             for s in n.anyOf {
+                if !tracking && s.isLeaf && ValidationRun.leafAccepts(s, v) { any = true; break }
                 var sub = Evaluated()
                 if validate(s, v, &sub) {
                     any = true
@@ -74,9 +75,9 @@ extension ValidationRun {
     mutating func validateUnevaluated(_ n: SchemaNode, _ v: JSONValue, _ ev: inout Evaluated) -> Bool {
         var ok = true
         if let u = n.unevaluatedProperties, case let .object(o) = v {
-            for (key, value) in o where !ev.props.contains(key) {
+            for (key, value) in o where !ev.hasProp(key) {
                 if validateChild(u, value, .key(key)) {
-                    ev.props.insert(key)
+                    ev.insertProp(key)
                 } else {
                     if u.constant == false && quiet == 0 {
                         path.append(.key(key))
@@ -88,7 +89,7 @@ extension ValidationRun {
             }
         }
         if let u = n.unevaluatedItems, case let .array(a) = v {
-            for (i, item) in a.enumerated() where !(ev.allItems || i < ev.prefix || ev.indices.contains(i)) {
+            for (i, item) in a.enumerated() where !(ev.allItems || i < ev.prefix || ev.hasIndex(i)) {
                 if !validateChild(u, item, .index(i)) {
                     report(n, "unevaluatedItems", "item \(i) is not allowed (unevaluated)")
                     ok = false; if stop { return false }

@@ -59,11 +59,8 @@ extension ValidationRun {
             for (i, item) in a.enumerated() {
                 let s: SchemaNode
                 if i < prefix.count { s = prefix[i] } else if let r = n.restItems { s = r } else { break }
-                path.append(.index(i))
-                var sub = Evaluated()
-                let good = validate(s, item, &sub)
-                path.removeLast()
-                if !good { ok = false; if stop { return false } }
+                if s.isLeaf && ValidationRun.leafAccepts(s, item) { continue }
+                if !validateChild(s, item, .index(i)) { ok = false; if stop { return false } }
             }
             if tracking {
                 ev.prefix = max(ev.prefix, min(a.count, prefix.count))
@@ -79,7 +76,7 @@ extension ValidationRun {
                 var sub = Evaluated()
                 if validate(c, item, &sub) {
                     matches += 1
-                    if tracking && n.draft == .draft2020_12 { ev.indices.insert(i) }
+                    if tracking && n.draft == .draft2020_12 { ev.insertIndex(i) }
                     if !needAll && matches >= minC { break }
                 }
             }
@@ -106,46 +103,8 @@ extension ValidationRun {
         let hasPatterns = !n.patternProperties.isEmpty
         var seenRequired = 0
         if hasProps || hasPatterns || n.additionalProperties != nil {
-            let list = n.propertyList
-            var guess = 0
-            for (key, value) in o {
-                var matched = false
-                let found: SchemaNode.PropertyEntry?
-                if guess < list.count && list[guess].name == key {
-                    found = list[guess]
-                    guess += 1
-                } else if hasProps, let e = n.propertyTable[key] {
-                    found = e
-                    guess = e.index + 1
-                } else {
-                    found = nil
-                }
-                if let entry = found {
-                    if entry.required { seenRequired += 1 }
-                    if let s = entry.schema {
-                        matched = true
-                        if !validateChild(s, value, .key(key)) { ok = false; if stop { return false } }
-                    }
-                }
-                if hasPatterns {
-                    for (p, s) in n.patternProperties where p.matches(key) {
-                        matched = true
-                        if !validateChild(s, value, .key(key)) { ok = false; if stop { return false } }
-                    }
-                }
-                if !matched, let s = n.additionalProperties {
-                    matched = true
-                    if !validateChild(s, value, .key(key)) {
-                        if s.constant == false && quiet == 0 {
-                            path.append(.key(key))
-                            report(n, "additionalProperties", "property \"\(key)\" is not allowed")
-                            path.removeLast()
-                        }
-                        ok = false; if stop { return false }
-                    }
-                }
-                if tracking && matched { ev.props.insert(key) }
-            }
+            let good = o.withUnsafeBufferPointer { validateProperties(n, $0, &ev, &seenRequired) }
+            if !good { ok = false; if stop { return false } }
         }
         // Keys are unique (the parser guarantees it), so counting hits proves every required name is present.
         if seenRequired < n.required.count {
@@ -169,6 +128,79 @@ extension ValidationRun {
             if validate(s, .object(o), &sub) { ev.merge(sub) } else { ok = false; if stop { return false } }
         }
         return ok
+    }
+
+    /// properties / patternProperties / additionalProperties over the entries, counting required hits.
+    mutating func validateProperties(_ n: SchemaNode, _ o: UnsafeBufferPointer<(key: String, value: JSONValue)>,
+                                     _ ev: inout Evaluated, _ seenRequired: inout Int) -> Bool {
+        var ok = true
+        let hasProps = !n.propertyTable.isEmpty
+        let hasPatterns = !n.patternProperties.isEmpty
+        let count = n.listNames.count
+        var guess = 0
+        n.listNames.withUnsafeBufferPointer { names in
+        n.listSchemas.withUnsafeBufferPointer { schemas in
+        n.listRequired.withUnsafeBufferPointer { required in
+            for i in 0..<o.count {
+                let key = o[i].key
+                var matched = false
+                var slot = -1
+                if guess < count && names[guess] == key {
+                    slot = guess
+                } else if hasProps, let e = n.propertyTable[key] {
+                    slot = e.index
+                }
+                if slot >= 0 {
+                    guess = slot + 1
+                    if required[slot] { seenRequired += 1 }
+                    if let s = schemas[slot].node {
+                        matched = true
+                        if !(s.isLeaf && ValidationRun.leafAccepts(s, o[i].value))
+                            && !validateChild(s, o[i].value, .key(key)) {
+                            ok = false; if stop { return }
+                        }
+                    }
+                }
+                if hasPatterns {
+                    for (p, s) in n.patternProperties where p.matches(key) {
+                        matched = true
+                        if !validateChild(s, o[i].value, .key(key)) { ok = false; if stop { return } }
+                    }
+                }
+                if !matched, let s = n.additionalProperties {
+                    matched = true
+                    if !validateChild(s, o[i].value, .key(key)) {
+                        if s.constant == false && quiet == 0 {
+                            path.append(.key(key))
+                            report(n, "additionalProperties", "property \"\(key)\" is not allowed")
+                            path.removeLast()
+                        }
+                        ok = false; if stop { return }
+                    }
+                }
+                if tracking && matched { ev.insertProp(key) }
+            }
+        }
+        }
+        }
+        return ok
+    }
+
+    /// Fast acceptance for leaf schemas (type, nullable, maxLength only); false means "run the full check".
+    @inline(__always)
+    static func leafAccepts(_ s: SchemaNode, _ v: JSONValue) -> Bool {
+        guard let t = s.types else { return false }
+        switch v {
+        case .null: return s.nullable || t.contains(.null)
+        case .bool: return t.contains(.boolean)
+        case let .number(x): return t.contains(.number) || (t.contains(.integer) && x.isInteger)
+        case let .string(str):
+            guard t.contains(.string) else { return false }
+            if let m = s.maxLength { return str.utf8.count <= m }
+            return true
+        case .object: return t.contains(.object)
+        case .array: return t.contains(.array)
+        }
     }
 
     /// Validates a child value with its path token pushed.

@@ -9,6 +9,10 @@ struct ValidationRun {
     var quiet = 0
     var path: [PathToken] = []
     var scope: [SchemaResource] = []
+    /// Nested `validate` calls; bounded so a schema that loops without consuming the instance
+    /// (e.g. `{"$ref": "#"}`) fails cleanly instead of exhausting the stack.
+    var depth = 0
+    static let maxDepth = 400
 
     init(tracking: Bool, dynamic: Bool, options: ValidationOptions) {
         self.tracking = tracking
@@ -42,6 +46,12 @@ struct ValidationRun {
         }
         // OpenAPI 3.0 `nullable: true`: null is allowed whatever else the schema says.
         if n.nullable, case .null = v { return true }
+        if depth >= ValidationRun.maxDepth {
+            report(n, "", "schema evaluation nests deeper than \(ValidationRun.maxDepth) (reference loop?)")
+            return false
+        }
+        depth += 1
+        defer { depth -= 1 }
         var pushed = false
         if dynamic, let r = n.resource, scope.last !== r {
             scope.append(r)

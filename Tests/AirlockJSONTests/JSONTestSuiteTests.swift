@@ -66,6 +66,22 @@ import Testing
         #expect(kind("[\"\\uD800\"]", .init()) == .loneSurrogate)
     }
 
+    @Test func duplicateKeysAreFoundInEveryPath() throws {
+        func kind(_ text: String) -> JSONParseError.Kind? {
+            do { _ = try JSONParser().parse(text); return nil } catch { return error.kind }
+        }
+        #expect(kind(#"{"a":1,"\u0061":2}"#) == .duplicateKey("a"))
+        #expect(kind(#"{"\u00e9":1,"e\u0301":2}"#) == nil, "canonically equivalent but different code points")
+        let many = (0..<2000).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        let v = try JSONParser().parse("{" + many + "}")
+        #expect(v.objectValue?.count == 2000)
+        #expect(v.objectValue?.enumerated().allSatisfy { $0.element.key == "k\($0.offset)" } == true)
+        #expect(kind("{" + many + ",\"k1999\":0}") == .duplicateKey("k1999"))
+        // Repeated shapes reuse cached keys; values must stay distinct.
+        let list = try JSONParser().parse(#"[{"id":"x","n":1},{"id":"y","n":2},{"n":3,"id":"z"}]"#)
+        #expect(JSONSerializer.string(list) == #"[{"id":"x","n":1},{"id":"y","n":2},{"n":3,"id":"z"}]"#)
+    }
+
     @Test func numbersAreExact() throws {
         func n(_ s: String) -> JSONNumber? { JSONNumber(s) }
         #expect(n("1.0") == n("1"))

@@ -89,6 +89,39 @@ import Testing
         #expect(c.validate(try parse(#"{"a":1,"b":2}"#)).violations.count == 1)
     }
 
+    @Test func referenceLoopsFailCleanly() throws {
+        for text in [##"{"$ref":"#"}"##, ##"{"allOf":[{"$ref":"#"}]}"##, ##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"##] {
+            let c = try CompiledSchema(schema: try parse(text))
+            let r = c.validate(.null)
+            #expect(!r.isValid)
+            #expect(r.violations.first?.message.contains("deeper") == true)
+        }
+    }
+
+    @Test func mutatedDocumentsNeverCrash() throws {
+        let seed = Array(#"{"a":[1,2.5e3,-0,"x\u00e9\ud83d\ude00",{"b":null,"c":true}],"d":"\n"}"#.utf8)
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array(#"{}[]:,"\-+.eE0123456789tfnu \#u{80}\#u{ff}"#.utf8)
+        var parsed = 0
+        for _ in 0..<3000 {
+            var b = seed
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                let i = Int.random(in: 0..<b.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: b[i] = alphabet.randomElement(using: &rng) ?? 0
+                case 1: b.remove(at: i)
+                default: b.insert(alphabet.randomElement(using: &rng) ?? 0, at: i)
+                }
+                if b.isEmpty { b = [0x20] }
+            }
+            if let v = try? JSONParser().parse(b) {
+                parsed += 1
+                #expect(try JSONParser().parse(JSONSerializer.serialize(v)) == v)
+            }
+        }
+        #expect(parsed >= 0)
+    }
+
     @Test func malformedSchemaNamesTheLocation() throws {
         do {
             _ = try CompiledSchema(schema: try parse(#"{"properties":{"a":{"minLength":-1}}}"#))
