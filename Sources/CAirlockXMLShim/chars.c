@@ -2,6 +2,7 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <string.h>
 
 /// True when libxml2 is certain to read the body [start, end) of a comment, CDATA section or PI up to
 /// its terminator: UTF-8 made only of characters XML allows (libxml2 abandons the construct mid-way
@@ -59,4 +60,33 @@ int airlock_xml_ascii_case_equal(const char *a, const char *b) {
         }
     }
     return *a == *b;
+}
+
+/// The pre-scan's fast path for UTF-8 input, equivalent to its exact markup walk (prescan.c)
+/// whenever it answers true: every bound the walk can find exceeded counts attributes or '=' between
+/// one '<' and the next, so if no such stretch holds more than `max` '=' and "<!DOCTYPE" occurs
+/// nowhere, the walk would accept the document too. Jumps from '=' to '=' and '!' to '!' with memchr:
+/// typical documents (few '=', no '!') cost a few instructions per '=', not a pass over every byte.
+int airlock_xml_surely_within_bounds(const uint8_t *b, size_t n, uint64_t max) {
+    if (n == 0) {
+        return 1;
+    }
+    const uint8_t *end = b + n;
+    for (const uint8_t *p = memchr(b, '!', n); p != NULL; p = memchr(p + 1, '!', (size_t)(end - p - 1))) {
+        if (p > b && p[-1] == '<' && (size_t)(end - p) >= 8 && memcmp(p + 1, "DOCTYPE", 7) == 0) {
+            return 0;
+        }
+    }
+    uint64_t equals = 0;
+    const uint8_t *previous = NULL;
+    for (const uint8_t *p = memchr(b, '=', n); p != NULL; p = memchr(p + 1, '=', (size_t)(end - p - 1))) {
+        if (previous != NULL && memchr(previous, '<', (size_t)(p - previous)) != NULL) {
+            equals = 0;
+        }
+        if (++equals > max) {
+            return 0;
+        }
+        previous = p;
+    }
+    return 1;
 }

@@ -28,6 +28,10 @@ void airlock_xml_set_allowed_root(const char *root);
 int airlock_xml_prescan(const uint8_t *bytes, size_t length, const airlock_xml_limits *limits,
                         airlock_xml_outcome *outcome);
 
+/// UTF-8 fast path of the pre-scan: true only when its markup walk is certain to find no DOCTYPE
+/// and no start tag with more than `max` attributes (false means: run the exact walk).
+int airlock_xml_surely_within_bounds(const uint8_t *bytes, size_t length, uint64_t max);
+
 /// True when libxml2 is certain to read a comment, CDATA section or PI body up to its terminator:
 /// valid UTF-8 made only of characters XML allows.
 int airlock_xml_is_clean_utf8(const uint8_t *bytes, size_t length);

@@ -217,6 +217,27 @@ static void install_callbacks(xmlSAXHandlerPtr sax) {
     sax->serror = on_error;
 }
 
+/// The input as libxml2 pulls it: `bytes` stays owned by the caller and outlives the parse.
+typedef struct {
+    const uint8_t *bytes;
+    size_t length;
+    size_t offset;
+} memory_reader;
+
+static int read_memory(void *context, char *buffer, int capacity) {
+    memory_reader *reader = context;
+    size_t count = reader->length - reader->offset;
+    if (capacity <= 0) {
+        return 0;
+    }
+    if (count > (size_t)capacity) {
+        count = (size_t)capacity;
+    }
+    memcpy(buffer, reader->bytes + reader->offset, count);
+    reader->offset += count;
+    return (int)count;
+}
+
 static uint64_t clamp(uint64_t value, uint64_t ceiling) {
     return value < ceiling ? value : ceiling;
 }
@@ -242,7 +263,12 @@ airlock_xml_doc *airlock_xml_parse(const uint8_t *bytes, size_t length,
     state->limits.max_text_length = clamp(limits->max_text_length, AIRLOCK_XML_MAX_TEXT);
     state->outcome = outcome;
 
-    xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt((const char *)bytes, (int)length);
+    // Read through an I/O callback, as xmllint reads a file, rather than xmlCreateMemoryParserCtxt:
+    // that one first copies the whole input into libxml2's buffer; this way libxml2 pulls 4 KB
+    // chunks and discards what it has consumed, so a 10 MB document is never held twice.
+    memory_reader reader = { bytes, length, 0 };
+    xmlParserCtxtPtr ctxt = length == 0 ? NULL
+        : xmlCreateIOParserCtxt(NULL, NULL, read_memory, NULL, &reader, XML_CHAR_ENCODING_NONE);
     if (ctxt == NULL || ctxt->sax == NULL) {
         if (ctxt != NULL) {
             xmlFreeParserCtxt(ctxt);

@@ -379,7 +379,8 @@ int airlock_xml_prescan(const uint8_t *b, size_t n, const airlock_xml_limits *li
         }
     }
 
-    int status = scan_markup(&s, start);
+    int status = s.width == 1 && airlock_xml_surely_within_bounds(b, n, limits->max_attributes) ? SCAN_OK
+                                                                                    : scan_markup(&s, start);
     if (status == SCAN_ATTRIBUTES) {
         outcome->status = AIRLOCK_XML_LIMIT;
         outcome->detail = AIRLOCK_XML_LIMIT_ATTRIBUTES;

@@ -111,6 +111,20 @@ import Testing
         #expect(parseError([UInt8](xml: xml)) == nil)
     }
 
+    /// The pre-scan's memchr fast path and its exact walk must agree: the fast path answers only when
+    /// certain, every other document goes through the exact walk (with identical results).
+    @Test func prescanFastPathAndExactWalkAgree() {
+        let limits = XMLLimits(maxAttributesPerElement: 3)
+        let atLimit = #"<r><a x="1" y="2" z="3"/></r>"#
+        let overLimit = #"<r><a w="0" x="1" y="2" z="3"/></r>"#
+        #expect(parseError([UInt8](xml: atLimit), .init(limits: limits)) == nil)
+        #expect(parseError([UInt8](xml: overLimit), .init(limits: limits)) == .limitExceeded(.attributesPerElement))
+        #expect(parseError([UInt8](xml: "<r a='1'>a=b=c=d=e</r>"), .init(limits: limits)) == nil)
+        #expect(parseError([UInt8](xml: "<r><!-- <!DOCTYPE r> --></r>")) == nil)
+        #expect(parseError([UInt8](xml: "<!-- x --><!DOCTYPE r><r/>")) == .forbiddenConstruct(.doctype))
+        #expect(parseError([UInt8](xml: "<r/><!DOCTYPE r>")) == .forbiddenConstruct(.doctype))
+    }
+
     @Test func parsesConcurrently() async {
         let parser = XMLDocumentParser()
         await withTaskGroup(of: Bool.self) { group in
