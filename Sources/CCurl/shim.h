@@ -1,5 +1,5 @@
 // Typed wrappers for libcurl's variadic calls, which Swift cannot import
-// (see ../shared/docs/INTEROP.md). Everything here is a thin, total function.
+// (variadic C functions). Everything here is a thin, total function.
 #ifndef AIRLOCK_CCURL_SHIM_H
 #define AIRLOCK_CCURL_SHIM_H
 
