@@ -37,12 +37,16 @@ let package = Package(
             dependencies: ["AirlockCore", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "AirlockAudit", dependencies: ["AirlockCore"]),
+        .target(
+            name: "AirlockInspection",
+            dependencies: ["AirlockCore", "AirlockPolicy", "AirlockJSON", "AirlockXML", .product(name: "Yams", package: "Yams")]
+        ),
         .target(name: "AirlockCurl", dependencies: ["CCurl"]),
         .target(name: "AirlockUpstream", dependencies: ["AirlockCore", "AirlockPolicy", "AirlockCurl"]),
         .target(
             name: "AirlockProxy",
             dependencies: [
-                "AirlockCore", "AirlockPolicy", "AirlockAudit", "AirlockUpstream",
+                "AirlockCore", "AirlockPolicy", "AirlockAudit", "AirlockUpstream", "AirlockInspection",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -51,13 +55,14 @@ let package = Package(
         .executableTarget(
             name: "airlock",
             dependencies: [
-                "AirlockCore", "AirlockPolicy", "AirlockAudit", "AirlockProxy", "AirlockXML", "AirlockJSON",
+                "AirlockCore", "AirlockPolicy", "AirlockAudit", "AirlockProxy", "AirlockXML", "AirlockJSON", "AirlockInspection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AirlockAuditTests", dependencies: ["AirlockAudit"]),
         .testTarget(name: "AirlockJSONTests", dependencies: ["AirlockJSON"], exclude: ["JSONTestSuiteChoices.md"]),
+        .testTarget(name: "AirlockInspectionTests", dependencies: ["AirlockInspection", "AirlockPolicy", "AirlockJSON"]),
         .testTarget(name: "AirlockXMLTests", dependencies: ["AirlockXML"], resources: [.copy("Fixtures")]),
         .target(
             name: "AirlockTestSupport",

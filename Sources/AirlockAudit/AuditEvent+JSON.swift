@@ -29,6 +29,9 @@ extension AuditEvent {
         field(&out, ",\"decision\":", quoted: decision)
         field(&out, ",\"reason\":", quoted: reason)
         field(&out, ",\"detail\":", quoted: detail)
+        if let rule { field(&out, ",\"rule\":", quoted: rule) }
+        if let location { field(&out, ",\"location\":", quoted: location) }
+        if let keyword { field(&out, ",\"keyword\":", quoted: keyword) }
         field(&out, ",\"status\":", raw: String(status))
         field(&out, ",\"upstream_status\":", raw: upstreamStatus.map(String.init))
         field(&out, ",\"bytes_in\":", raw: String(bytesIn))

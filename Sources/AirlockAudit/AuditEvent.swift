@@ -17,6 +17,12 @@ public struct AuditEvent: Sendable, Equatable {
     public var decision: String        // allow | deny | report
     public var reason: String?
     public var detail: String?
+    /// The response rule that decided (`upstream.responses[i]`), when one did.
+    public var rule: String?
+    /// Where in the response body a check failed: a JSON Pointer or an XML node path.
+    public var location: String?
+    /// The schema keyword (JSON Schema) or check that failed.
+    public var keyword: String?
     public var status: Int
     public var upstreamStatus: Int?
     public var bytesIn: Int
@@ -27,7 +33,8 @@ public struct AuditEvent: Sendable, Equatable {
     public init(
         time: Double, requestID: String, client: String, mode: String, method: String, url: String,
         upstream: String? = nil, host: String? = nil, port: Int? = nil, address: String? = nil,
-        decision: String, reason: String? = nil, detail: String? = nil, status: Int,
+        decision: String, reason: String? = nil, detail: String? = nil,
+        rule: String? = nil, location: String? = nil, keyword: String? = nil, status: Int,
         upstreamStatus: Int? = nil, bytesIn: Int = 0, bytesOut: Int = 0, durationMs: Double = 0
     ) {
         self.time = time
@@ -43,6 +50,9 @@ public struct AuditEvent: Sendable, Equatable {
         self.decision = decision
         self.reason = reason
         self.detail = detail
+        self.rule = rule
+        self.location = location
+        self.keyword = keyword
         self.status = status
         self.upstreamStatus = upstreamStatus
         self.bytesIn = bytesIn

@@ -63,7 +63,8 @@ public struct AuditReader {
             time: time, requestID: string("request_id") ?? "", client: string("client") ?? "",
             mode: string("mode") ?? "", method: string("method") ?? "", url: string("url") ?? "",
             upstream: string("upstream"), host: string("host"), port: int("port"), address: string("address"),
-            decision: decision, reason: string("reason"), detail: string("detail"), status: int("status") ?? 0,
+            decision: decision, reason: string("reason"), detail: string("detail"),
+            rule: string("rule"), location: string("location"), keyword: string("keyword"), status: int("status") ?? 0,
             upstreamStatus: int("upstream_status"), bytesIn: int("bytes_in") ?? 0, bytesOut: int("bytes_out") ?? 0,
             durationMs: (object["duration_ms"] as? NSNumber)?.doubleValue ?? 0
         )

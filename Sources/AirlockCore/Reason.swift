@@ -29,6 +29,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
     case upstreamUnreachable = "upstream_unreachable"
     case upstreamTLSError = "upstream_tls_error"
     case responseTooLarge = "response_too_large"
+    case contentEncodingRefused = "content_encoding_refused"
     case statusNotAllowed = "status_not_allowed"
     case contentTypeMismatch = "content_type_mismatch"
     case jsonMalformed = "json_malformed"
@@ -52,7 +53,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
         case .requestTooLarge: 413
         case .rateLimited: 429
         case .internalError: 500
-        case .redirectBlocked, .upstreamUnreachable, .upstreamTLSError, .responseTooLarge,
+        case .redirectBlocked, .upstreamUnreachable, .upstreamTLSError, .responseTooLarge, .contentEncodingRefused,
              .statusNotAllowed, .contentTypeMismatch, .jsonMalformed, .jsonLimitExceeded,
              .schemaViolation, .xmlMalformed, .xmlForbiddenConstruct, .xmlLimitExceeded: 502
         case .shuttingDown: 503
@@ -82,7 +83,8 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
         case .upstreamUnreachable: "the upstream could not be reached"
         case .upstreamTLSError: "the upstream's TLS certificate or handshake failed verification"
         case .responseTooLarge: "the response exceeds limits.response_bytes"
-        case .statusNotAllowed: "the upstream's status is not allowed by the response rule"
+        case .contentEncodingRefused: "the compressed response is corrupt, uses an unknown encoding, or inflates beyond limits.compression_ratio"
+        case .statusNotAllowed: "no response rule allows this status (or the OpenAPI document does not declare it)"
         case .contentTypeMismatch: "the response's content type is not the expected one"
         case .jsonMalformed: "the response is not valid JSON"
         case .jsonLimitExceeded: "the JSON response exceeds a size, depth or count limit"

@@ -11,6 +11,7 @@ final class CurlTransfer {
     var body: [UInt8] = []
     var headers: [(name: String, value: String)] = []
     var tooLarge = false
+    var inflated: (decoded: Int, encoded: Int)?
     var refused: ([UInt8], Int)?
 
     init(easy: UnsafeMutableRawPointer, request: CurlRequest, completion: @escaping @Sendable (Result<CurlResponse, CurlFailure>) -> Void) {
@@ -43,6 +44,10 @@ final class CurlTransfer {
         check(airlock_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, request.timeoutMs))
         check(airlock_easy_setopt_off(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxResponseBytes)))
         check(airlock_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
+        if request.decodeContent {
+            // libcurl decodes; the write callback bounds the decoded size and the inflation ratio.
+            check(airlock_easy_setopt_str(easy, CURLOPT_ACCEPT_ENCODING, "gzip, deflate"))
+        }
 
         for entry in request.resolve { resolveList = curl_slist_append(resolveList, entry) }
         if let resolveList { check(airlock_easy_setopt_slist(easy, CURLOPT_RESOLVE, resolveList)) }
@@ -87,13 +92,18 @@ final class CurlTransfer {
     /// Turns libcurl's result code into the response or a mapped failure.
     func finish(_ code: CURLcode) -> Result<CurlResponse, CurlFailure> {
         if let refused { return .failure(.refusedAddress(refused.0, refused.1)) }
+        if let inflated { return .failure(.compressionRatio(decoded: inflated.decoded, encoded: inflated.encoded)) }
         if tooLarge || code == CURLE_FILESIZE_EXCEEDED { return .failure(.tooLarge) }
+        if code == CURLE_BAD_CONTENT_ENCODING { return .failure(.badEncoding(String(cString: curl_easy_strerror(code)))) }
         guard code == CURLE_OK else { return .failure(Self.failure(code)) }
         var status = 0
         _ = airlock_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         var ip: UnsafePointer<CChar>?
         _ = airlock_easy_getinfo_str(easy, CURLINFO_PRIMARY_IP, &ip)
-        return .success(CurlResponse(status: status, headers: headers, body: body, connectedAddress: ip.map { String(cString: $0) }))
+        let decoded = request.decodeContent && headers.contains { field in
+            field.name.lowercased() == "content-encoding" && field.value.lowercased().filter { $0 != " " && $0 != "\t" } != "identity"
+        }
+        return .success(CurlResponse(status: status, headers: headers, body: body, connectedAddress: ip.map { String(cString: $0) }, decoded: decoded))
     }
 
     static func failure(_ code: CURLcode) -> CurlFailure {
@@ -124,6 +134,15 @@ private let curlWriteCallback: airlock_data_cb = { data, size, count, user in
     if t.body.count + n > t.request.maxResponseBytes {
         t.tooLarge = true
         return 0
+    }
+    if t.request.decodeContent, t.body.count + n > 64 << 10 {
+        // Decompression bombs: compare what was decoded with what came over the wire.
+        var encoded: curl_off_t = 0
+        _ = airlock_easy_getinfo_off(t.easy, CURLINFO_SIZE_DOWNLOAD_T, &encoded)
+        if (t.body.count + n) / max(Int(encoded), 1) > t.request.maxCompressionRatio {
+            t.inflated = (t.body.count + n, Int(encoded))
+            return 0
+        }
     }
     data.withMemoryRebound(to: UInt8.self, capacity: n) { t.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
     return n

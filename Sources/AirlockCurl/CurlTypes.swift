@@ -24,6 +24,11 @@ public struct CurlRequest: Sendable {
     public var allowConnect: @Sendable ([UInt8], Int) -> Bool
     /// Optional CA bundle file (tests with a private CA); nil uses the system store.
     public var caFile: String?
+    /// Ask for gzip/deflate and hand over the decoded body (for responses that will be inspected);
+    /// `maxResponseBytes` then bounds the decoded size.
+    public var decodeContent = false
+    /// With `decodeContent`: the largest decoded/encoded ratio, enforced past 64 KiB decoded.
+    public var maxCompressionRatio = 100
 
     /// Creates a request.
     public init(
@@ -54,6 +59,8 @@ public struct CurlResponse: Sendable {
     public var body: [UInt8]
     /// The IP address of the connection used (`CURLINFO_PRIMARY_IP`).
     public var connectedAddress: String?
+    /// Whether libcurl decoded a `Content-Encoding` (the body is the decoded one).
+    public var decoded = false
 }
 
 /// Why an exchange failed; every libcurl error code is mapped here, in one place.
@@ -68,6 +75,10 @@ public enum CurlFailure: Error, Sendable, Equatable {
     case tls(String)
     /// The response exceeded `maxResponseBytes`.
     case tooLarge
+    /// The decoded body inflated beyond `maxCompressionRatio` (decoded and encoded bytes so far).
+    case compressionRatio(decoded: Int, encoded: Int)
+    /// The content encoding is unknown or the compressed data is corrupt.
+    case badEncoding(String)
     /// The engine is shutting down.
     case shuttingDown
     /// Any other libcurl failure, with its code and message.

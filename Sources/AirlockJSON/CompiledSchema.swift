@@ -12,6 +12,12 @@ public struct CompiledSchema: Sendable {
         usesDynamicScope = compiler.usesDynamicScope
     }
 
+    init(root: SchemaNode, usesUnevaluated: Bool, usesDynamicScope: Bool) {
+        self.root = root
+        self.usesUnevaluated = usesUnevaluated
+        self.usesDynamicScope = usesDynamicScope
+    }
+
     /// Compiles an in-memory schema document (registered as `baseURI`).
     public init(schema: JSONValue, registry: SchemaRegistry = SchemaRegistry(), baseURI: String = "urn:airlock:schema",
                 defaultDraft: SchemaDraft = .draft2020_12) throws(SchemaError) {

@@ -34,6 +34,8 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
         case tooManyObjectEntries(limit: Int)
         /// `Limits.maxArrayItems` exceeded.
         case tooManyArrayItems(limit: Int)
+        /// `Limits.maxNumberLength` or `Limits.maxNumberExponent` exceeded.
+        case numberTooLarge(limit: Int)
     }
 
     /// The failure class.
@@ -89,6 +91,7 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
         case let .stringTooLong(l): what = "string longer than \(l) bytes"
         case let .tooManyObjectEntries(l): what = "object with more than \(l) entries"
         case let .tooManyArrayItems(l): what = "array with more than \(l) items"
+        case let .numberTooLarge(l): what = "number beyond the limit (\(l) characters or decimal exponent)"
         }
         return "\(what) at line \(line), column \(column) (byte \(offset))"
     }

@@ -12,10 +12,17 @@ public struct JSONParser: Sendable {
         public var maxObjectEntries: Int
         /// Most items accepted in one array.
         public var maxArrayItems: Int
+        /// Longest accepted number lexeme (characters); only numbers that are not plain 18-digit integers are measured.
+        public var maxNumberLength: Int
+        /// Largest accepted decimal exponent magnitude (`1e999999999` costs exact arithmetic dearly).
+        public var maxNumberExponent: Int
 
         /// Builds limits; defaults suit API responses (64 MiB, depth 64).
         public init(maxBytes: Int = 64 << 20, maxDepth: Int = 64, maxStringLength: Int = 16 << 20,
-                    maxObjectEntries: Int = 1 << 20, maxArrayItems: Int = 1 << 24) {
+                    maxObjectEntries: Int = 1 << 20, maxArrayItems: Int = 1 << 24,
+                    maxNumberLength: Int = Int.max, maxNumberExponent: Int = Int.max) {
+            self.maxNumberLength = maxNumberLength
+            self.maxNumberExponent = maxNumberExponent
             self.maxBytes = maxBytes
             self.maxDepth = maxDepth
             self.maxStringLength = maxStringLength

@@ -256,8 +256,13 @@ struct JSONParserState {
         if simple && !(negative && value == 0) {
             return JSONNumber(storage: .int(negative ? -value : value))
         }
+        if i - start > limits.maxNumberLength { throw fail(.numberTooLarge(limit: limits.maxNumberLength), start) }
         let text = String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
         guard let storage = JSONNumber.scan(p, start, i, text: text) else { throw fail(.invalidNumber, start) }
+        if limits.maxNumberExponent != Int.max, case .decimal(let d) = storage,
+           d.exponent.magnitude > UInt(limits.maxNumberExponent) || (d.exponent + d.digits.count).magnitude > UInt(limits.maxNumberExponent) {
+            throw fail(.numberTooLarge(limit: limits.maxNumberExponent), start)
+        }
         return JSONNumber(storage: storage)
     }
 }

@@ -16,6 +16,9 @@ public struct SchemaRegistry: Sendable {
         }
     }
 
+    /// The document registered at `uri` (absolute, without fragment).
+    public func document(at uri: String) -> JSONValue? { documents[uri] }
+
     /// Adds a document under `uri` (and under its own top-level `$id`/`id`, resolved against `uri`).
     public mutating func register(_ document: JSONValue, uri: String) {
         let base = URIReference(uri).withoutFragment
@@ -60,6 +63,61 @@ public struct SchemaRegistry: Sendable {
             let full = root.appendingPathComponent(rel).path
             let uri = baseURI.map { ($0.hasSuffix("/") ? $0 : $0 + "/") + rel }
             try loadFile(full, uri: uri)
+        }
+    }
+
+    /// Loads `path` and, transitively, every local file its `$ref`s name (relative references and
+    /// `file:` URLs), so a policy's schema can be split over files without listing them. Non-JSON
+    /// files (YAML) go through `decode`; any other URI must already be registered (never fetched).
+    /// Returns the `file:` URI of `path`.
+    @discardableResult
+    public mutating func loadFileWithReferences(
+        _ path: String, decode: (String, [UInt8]) throws -> JSONValue
+    ) throws -> String {
+        let first = URL(fileURLWithPath: path).standardizedFileURL.absoluteString
+        var queue = [first]
+        var seen: Set<String> = []
+        while let uri = queue.popLast() {
+            guard !seen.contains(uri) else { continue }
+            seen.insert(uri)
+            let document: JSONValue
+            if let known = documents[uri] {
+                document = known
+            } else {
+                guard let url = URL(string: uri), url.isFileURL,
+                      let data = FileManager.default.contents(atPath: url.path) else {
+                    throw SchemaError(message: "cannot read schema file", location: uri == first ? path : uri)
+                }
+                do {
+                    document = try decode(url.path, [UInt8](data))
+                } catch {
+                    throw SchemaError(message: "cannot parse schema file: \(error)", location: url.path)
+                }
+                register(document, uri: uri)
+            }
+            var refs: [String] = []
+            Self.collectRefs(document, into: &refs, depth: 0)
+            for ref in refs {
+                let target = URIReference(URIReference.resolve(ref, against: uri)).withoutFragment
+                if target.hasPrefix("file:"), documents[target] == nil, !seen.contains(target) { queue.append(target) }
+            }
+        }
+        return first
+    }
+
+    static func collectRefs(_ value: JSONValue, into refs: inout [String], depth: Int) {
+        guard depth < JSONParser.hardMaxDepth else { return }
+        switch value {
+        case .object(let entries):
+            for (key, v) in entries {
+                if key == "$ref", case .string(let ref) = v, !ref.hasPrefix("#") { refs.append(ref) } else {
+                    collectRefs(v, into: &refs, depth: depth + 1)
+                }
+            }
+        case .array(let items):
+            for v in items { collectRefs(v, into: &refs, depth: depth + 1) }
+        default:
+            break
         }
     }
 }

@@ -8,6 +8,8 @@ public struct Route: Sendable {
     public let url: TargetURL
     /// The method to send.
     public let method: String
+    /// The path below the upstream's base path (what response rules match, in every mode).
+    public let subpath: String
     /// In `mode: report`, the refusal that enforce mode would have made.
     public let wouldDeny: Denial?
 }

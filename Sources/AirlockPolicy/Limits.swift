@@ -8,12 +8,16 @@ public struct Limits: Sendable, Equatable {
     public var connectTimeoutMs: Int
     /// Time allowed for the whole upstream exchange.
     public var timeoutMs: Int
+    /// Largest decoded-to-encoded size ratio of a compressed response (decompression bombs);
+    /// enforced once the decoded body passes 64 KiB, beside `responseBytes` on the decoded size.
+    public var compressionRatio: Int
 
-    /// Conservative defaults: 5 MiB responses, 1 MiB requests, 3 s connect, 15 s total.
-    public static let defaults = Limits(responseBytes: 5 << 20, requestBytes: 1 << 20, connectTimeoutMs: 3_000, timeoutMs: 15_000)
+    /// Conservative defaults: 5 MiB responses, 1 MiB requests, 3 s connect, 15 s total, 100:1 compression.
+    public static let defaults = Limits(responseBytes: 5 << 20, requestBytes: 1 << 20, connectTimeoutMs: 3_000, timeoutMs: 15_000, compressionRatio: 100)
 
     /// Creates limits.
-    public init(responseBytes: Int, requestBytes: Int, connectTimeoutMs: Int, timeoutMs: Int) {
+    public init(responseBytes: Int, requestBytes: Int, connectTimeoutMs: Int, timeoutMs: Int, compressionRatio: Int = 100) {
+        self.compressionRatio = compressionRatio
         self.responseBytes = responseBytes
         self.requestBytes = requestBytes
         self.connectTimeoutMs = connectTimeoutMs

@@ -123,9 +123,9 @@ public enum Router {
         } else if !upstream.allowsPath(subpath) {
             denial = Denial(.pathNotAllowed, "path \(subpath) matches none of upstream '\(upstream.name)' paths")
         }
-        guard let denial else { return .allow(Route(upstream: upstream, url: url, method: method, wouldDeny: nil)) }
+        guard let denial else { return .allow(Route(upstream: upstream, url: url, method: method, subpath: subpath, wouldDeny: nil)) }
         if upstream.mode == .report {
-            return .allow(Route(upstream: upstream, url: url, method: method, wouldDeny: denial))
+            return .allow(Route(upstream: upstream, url: url, method: method, subpath: subpath, wouldDeny: denial))
         }
         return .deny(denial, upstream: upstream)
     }

@@ -7,6 +7,8 @@ public struct Upstream: Sendable {
     public enum Mode: String, Sendable { case enforce, report }
     /// Whether Airlock follows upstream redirects itself (re-checking every hop) or refuses them.
     public enum Redirects: String, Sendable { case block, follow }
+    /// What happens to a response that no `responses` rule matches.
+    public enum Unmatched: String, Sendable { case allow, block }
 
     /// The name used in gateway paths (`/<name>/...`) and in audit events.
     public let name: String
@@ -32,6 +34,12 @@ public struct Upstream: Sendable {
     public let redirects: Redirects
     /// Size and time limits.
     public let limits: Limits
+    /// Response rules, first match wins.
+    public let responses: [ResponseRule]
+    /// The fate of responses no rule matches (`status_not_allowed` when blocked).
+    public let unmatched: Unmatched
+    /// Whether `Set-Cookie` from this upstream reaches the client (default: removed).
+    public let allowSetCookie: Bool
     /// Where this upstream is defined, for messages.
     public let source: String
 
@@ -39,8 +47,12 @@ public struct Upstream: Sendable {
     public init(
         name: String, url: TargetURL, hosts: [HostPattern], ports: Set<Int>, methods: Set<String>,
         paths: [PathPattern], tunnel: Bool, mode: Mode, allowAddresses: [CIDR], redirects: Redirects,
-        limits: Limits, source: String
+        limits: Limits, responses: [ResponseRule] = [], unmatched: Unmatched = .allow, allowSetCookie: Bool = false,
+        source: String
     ) {
+        self.responses = responses
+        self.unmatched = unmatched
+        self.allowSetCookie = allowSetCookie
         self.name = name
         self.url = url
         var base = url.path
@@ -61,6 +73,11 @@ public struct Upstream: Sendable {
     /// Whether a normalized host (a punycode name or an address) names this upstream.
     public func matchesHost(_ host: TargetURL.Host) -> Bool {
         hosts.contains { $0.matches(host) }
+    }
+
+    /// Whether a response to this call may need its body inspected (buffered, decoded, validated).
+    public func inspectsResponses(method: String, subpath: String) -> Bool {
+        unmatched == .block || responses.contains { $0.covers(method: method, subpath: subpath) }
     }
 
     /// Whether `path` (below the base path) is allowed.

@@ -21,8 +21,9 @@ struct UpstreamDefaults {
 enum UpstreamParser {
     static let keys: Set<String> = [
         "url", "hosts", "ports", "methods", "paths", "tunnel", "mode", "allow_addresses", "redirects", "limits",
+        "responses", "unmatched", "set_cookie",
     ]
-    static let limitKeys: Set<String> = ["response_bytes", "request_bytes", "connect_timeout", "timeout"]
+    static let limitKeys: Set<String> = ["response_bytes", "request_bytes", "connect_timeout", "timeout", "compression_ratio"]
 
     static func parse(name: String, nameNode: Node, node: Node, defaults: UpstreamDefaults, reader: inout YAMLReader) -> Upstream? {
         let errorsBefore = reader.errors.count
@@ -41,6 +42,9 @@ enum UpstreamParser {
         var redirects = defaults.redirects
         var limits = defaults.limits
         var sawURL = false
+        var responses: [ResponseRule] = []
+        var unmatched = Upstream.Unmatched.allow
+        var setCookie = false
 
         for (key, _, value) in reader.mapping(node, context: ctx, allowed: keys) {
             let kctx = "\(ctx).\(key)"
@@ -96,6 +100,18 @@ enum UpstreamParser {
                 }
             case "redirects":
                 if let r = Self.redirects(value, context: kctx, reader: &reader) { redirects = r }
+            case "responses":
+                responses = ResponseRuleParser.parse(value, upstream: name, reader: &reader)
+            case "unmatched":
+                guard let text = reader.string(value, context: kctx) else { break }
+                if let u = Upstream.Unmatched(rawValue: text) { unmatched = u } else { reader.fail(value, "\(kctx) must be allow or block, not '\(text)'") }
+            case "set_cookie":
+                guard let text = reader.string(value, context: kctx) else { break }
+                switch text {
+                case "allow": setCookie = true
+                case "strip": setCookie = false
+                default: reader.fail(value, "\(kctx) must be strip or allow, not '\(text)'")
+                }
             default:
                 limits = Self.limits(value, base: limits, context: kctx, reader: &reader)
             }
@@ -108,6 +124,7 @@ enum UpstreamParser {
         return Upstream(
             name: name, url: url, hosts: hosts, ports: ports, methods: methods, paths: paths, tunnel: tunnel,
             mode: mode, allowAddresses: allow, redirects: redirects, limits: limits,
+            responses: responses, unmatched: unmatched, allowSetCookie: setCookie,
             source: "\(reader.file):\(nameNode.mark?.line ?? 0)"
         )
     }
@@ -151,6 +168,12 @@ enum UpstreamParser {
         for (key, _, value) in reader.mapping(node, context: context, allowed: limitKeys) {
             guard let text = reader.string(value, context: "\(context).\(key)") else { continue }
             switch key {
+            case "compression_ratio":
+                guard let ratio = Int(text), ratio >= 1, ratio <= 100_000 else {
+                    reader.fail(value, "\(context).\(key): '\(text)' is not a ratio (a whole number 1-100000, e.g. 100 for 100:1)")
+                    continue
+                }
+                limits.compressionRatio = ratio
             case "response_bytes", "request_bytes":
                 guard let bytes = Quantity.bytes(text), bytes > 0 else {
                     reader.fail(value, "\(context).\(key): '\(text)' is not a size (e.g. 512KiB, 5MiB)")

@@ -1,6 +1,7 @@
 import AirlockAudit
 import AirlockCore
 import AirlockCurl
+import AirlockInspection
 import AirlockPolicy
 import AirlockUpstream
 import Foundation
@@ -23,6 +24,8 @@ public final class AirlockServer: Sendable {
         public var threads: Int = System.coreCount
         /// A CA bundle for upstream TLS (tests with a private CA); nil = system store.
         public var caFile: String?
+        /// The policy's response rules, compiled (nil: compiled from `policy` when the server is created).
+        public var firewall: ResponseFirewall?
 
         /// Creates a configuration listening where the policy says.
         public init(policy: Policy, listen: Policy.Listen? = nil) {
@@ -35,12 +38,18 @@ public final class AirlockServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let engine: CurlEngine
     private let audit: AuditLog
+    private let firewall: ResponseFirewall
+    private let inspectionPool: NIOThreadPool
     private let channel = NIOLockedValueBox<Channel?>(nil)
     private let services = NIOLockedValueBox<ProxyServices?>(nil)
 
-    /// Opens the audit log and starts the curl engine; `start()` begins listening.
+    /// Compiles the response rules, opens the audit log and starts the curl engine; `start()` begins listening.
+    /// Throws `PolicyErrors` when a schema or OpenAPI document named by the policy does not compile.
     public init(configuration: Configuration) throws {
         self.configuration = configuration
+        self.firewall = try configuration.firewall ?? ResponseFirewall(policy: configuration.policy)
+        self.inspectionPool = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
+        self.inspectionPool.start()
         self.audit = try AuditLog(path: configuration.policy.auditFile)
         self.engine = try CurlEngine()
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
@@ -82,7 +91,8 @@ public final class AirlockServer: Sendable {
         services.withLockedValue {
             $0 = ProxyServices(
                 policy: policy, exchange: Exchange(client: client, policy: policy), resolver: resolver,
-                addressGuard: addressGuard, audit: audit, loops: Array(group.makeIterator()))
+                addressGuard: addressGuard, audit: audit, firewall: firewall, inspectionPool: inspectionPool,
+                loops: Array(group.makeIterator()))
         }
         channel.withLockedValue { $0 = server }
         try await server.setOption(.autoRead, value: true).get()
@@ -109,5 +119,6 @@ public final class AirlockServer: Sendable {
         // Answers whose audit callbacks just ran are on their event loops now.
         try? await Task.sleep(for: .milliseconds(50))
         try? await group.shutdownGracefully()
+        try? await inspectionPool.shutdownGracefully()
     }
 }

@@ -1,5 +1,6 @@
 import AirlockAudit
 import AirlockCore
+import AirlockInspection
 import AirlockPolicy
 import AirlockUpstream
 import NIOCore
@@ -27,10 +28,10 @@ extension ProxyHandler {
 
     func answer(context: ChannelHandlerContext, record: CallRecord, route: Route, keepAlive: Bool, result: Result<ExchangeResult, UpstreamFailure>) {
         var record = record
-        defer { services.end() }
         let outcome: ExchangeResult
         switch result {
         case .failure(let failure):
+            defer { services.end() }
             record.address = failure.address
             refuseAfterCall(context: context, record: record, denial: failure.denial, close: !keepAlive)
             return
@@ -42,25 +43,86 @@ extension ProxyHandler {
         record.url = outcome.route.url.description
         record.host = outcome.route.url.hostString
         record.port = outcome.route.url.port
-        let wouldDeny = route.wouldDeny ?? outcome.wouldDeny
-        var detail = wouldDeny?.detail
-        if outcome.redirects > 0 {
-            detail = (detail.map { $0 + "; " } ?? "") + "followed \(outcome.redirects) redirect(s) from \(Redaction.url(route.url.description))"
+        guard outcome.response.inspectable else {
+            deliver(context: context, record: record, route: route, keepAlive: keepAlive, outcome: outcome, verdict: nil)
+            return
         }
+        // The response firewall: small bodies inline (microseconds), large ones on the inspection pool.
+        let input = InspectedResponse(
+            upstream: outcome.route.upstream, method: outcome.route.method, subpath: outcome.route.subpath,
+            status: outcome.response.status, headers: outcome.response.headers, body: outcome.response.body)
+        let firewall = services.firewall
+        if input.body.count <= services.inlineInspectionBytes {
+            deliver(context: context, record: record, route: route, keepAlive: keepAlive, outcome: outcome, verdict: firewall.inspect(input))
+            return
+        }
+        let finalRecord = record
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        services.inspectionPool.submit { _ in
+            let verdict = firewall.inspect(input)
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.deliver(context: context, record: finalRecord, route: route, keepAlive: keepAlive, outcome: outcome, verdict: verdict)
+            }
+        }
+    }
+
+    /// Audits, then answers with the response (as the firewall left it) or with the refusal.
+    func deliver(context: ChannelHandlerContext, record: CallRecord, route: Route, keepAlive: Bool, outcome: ExchangeResult, verdict: ResponseVerdict?) {
+        defer { services.end() }
         let response = outcome.response
+        let wouldDeny = route.wouldDeny ?? outcome.wouldDeny
+        var reason = wouldDeny?.reason
+        var details: [String] = wouldDeny.map { [$0.detail] } ?? []
+        if outcome.redirects > 0 {
+            details.append("followed \(outcome.redirects) redirect(s) from \(Redaction.url(route.url.description))")
+        }
+        var decision = wouldDeny == nil ? "allow" : "report"
+        var body = response.body
+        var headerFields = response.headers
+        if let verdict {
+            switch verdict.decision {
+            case .deny:
+                let denial = verdict.denial ?? Denial(.internalError, "response refused")
+                let event = record.event(
+                    decision: "deny", reason: denial.reason, detail: (details + [denial.detail]).joined(separator: "; "),
+                    rule: verdict.rule, location: verdict.location, keyword: verdict.keyword, status: denial.reason.status,
+                    upstreamStatus: response.status, bytesIn: response.body.count)
+                let (head, errorBody) = ErrorBody.response(denial, requestID: record.requestID, close: !keepAlive, allocator: context.channel.allocator)
+                afterAudit(context: context, event: event) { handler, context in
+                    handler.state = .idle
+                    handler.write(context: context, head: head, body: errorBody, close: !keepAlive)
+                }
+                return
+            case .report:
+                decision = "report"
+                if let denial = verdict.denial {
+                    if reason == nil { reason = denial.reason }
+                    details.append(denial.detail)
+                }
+            case .pass:
+                if let note = verdict.note { details.append(note) }
+                if let replaced = verdict.body {
+                    body = replaced
+                    headerFields = HeaderFilter.rewritten(headerFields)
+                }
+            }
+        }
         let event = record.event(
-            decision: wouldDeny == nil ? "allow" : "report", reason: wouldDeny?.reason, detail: detail,
+            decision: decision, reason: reason, detail: details.isEmpty ? nil : details.joined(separator: "; "),
+            rule: verdict?.rule, location: verdict?.location, keyword: verdict?.keyword,
             status: response.status, upstreamStatus: response.status, bytesIn: response.body.count)
 
-        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+        var headers = HTTPHeaders(headerFields.map { ($0.name, $0.value) })
         if route.method != "HEAD" || !headers.contains(name: "Content-Length") {
-            headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+            headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
         }
         headers.replaceOrAdd(name: "Airlock-Request-Id", value: record.requestID)
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
         let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-        var buffer = context.channel.allocator.buffer(capacity: response.body.count)
-        buffer.writeBytes(response.body)
+        var buffer = context.channel.allocator.buffer(capacity: body.count)
+        buffer.writeBytes(body)
         afterAudit(context: context, event: event) { handler, context in
             handler.state = .idle
             handler.write(context: context, head: head, body: buffer, close: !keepAlive)

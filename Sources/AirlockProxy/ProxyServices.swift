@@ -1,9 +1,11 @@
 import AirlockAudit
 import AirlockCore
+import AirlockInspection
 import AirlockPolicy
 import AirlockUpstream
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import Foundation
 
 /// What every connection handler shares: the compiled policy and the long-lived engines.
@@ -11,9 +13,15 @@ import Foundation
 final class ProxyServices: Sendable {
     let policy: Policy
     let exchange: Exchange
-    let resolver: Resolver
+    let resolver: AirlockUpstream.Resolver
     let addressGuard: AddressGuard
     let audit: AuditLog
+    /// The compiled response rules.
+    let firewall: ResponseFirewall
+    /// Where large response bodies are validated, off the event loops.
+    let inspectionPool: NIOThreadPool
+    /// Bodies up to this size are inspected inline on the event loop (cheaper than a thread hop).
+    let inlineInspectionBytes = 64 << 10
     /// Seconds without any read or write after which a client connection is closed.
     let idleTimeoutSeconds = 120
     private let sequence = NIOLockedValueBox<UInt64>(0)
@@ -28,7 +36,10 @@ final class ProxyServices: Sendable {
 
     private let inboxes: [ObjectIdentifier: LoopInbox]
 
-    init(policy: Policy, exchange: Exchange, resolver: Resolver, addressGuard: AddressGuard, audit: AuditLog, loops: [EventLoop]) {
+    init(policy: Policy, exchange: Exchange, resolver: AirlockUpstream.Resolver, addressGuard: AddressGuard, audit: AuditLog,
+         firewall: ResponseFirewall, inspectionPool: NIOThreadPool, loops: [EventLoop]) {
+        self.firewall = firewall
+        self.inspectionPool = inspectionPool
         self.inboxes = Dictionary(loops.map { (ObjectIdentifier($0), LoopInbox(loop: $0)) }, uniquingKeysWith: { a, _ in a })
         self.policy = policy
         self.exchange = exchange
@@ -67,11 +78,12 @@ struct CallRecord {
     var address: String?
     var bytesOut = 0
 
-    func event(decision: String, reason: Reason?, detail: String?, status: Int, upstreamStatus: Int? = nil, bytesIn: Int = 0) -> AuditEvent {
+    func event(decision: String, reason: Reason?, detail: String?, rule: String? = nil, location: String? = nil, keyword: String? = nil,
+               status: Int, upstreamStatus: Int? = nil, bytesIn: Int = 0) -> AuditEvent {
         AuditEvent(
             time: wallClock, requestID: requestID, client: client, mode: mode.rawValue, method: method,
             url: Redaction.url(url), upstream: upstream, host: host, port: port, address: address,
-            decision: decision, reason: reason?.rawValue, detail: detail, status: status,
+            decision: decision, reason: reason?.rawValue, detail: detail, rule: rule, location: location, keyword: keyword, status: status,
             upstreamStatus: upstreamStatus, bytesIn: bytesIn, bytesOut: bytesOut,
             durationMs: Double(DispatchTime.now().uptimeNanoseconds &- started) / 1_000_000
         )

@@ -24,13 +24,25 @@ public enum HeaderFilter {
 
     /// Fields to hand the client from the upstream's response fields. A HEAD answer keeps the
     /// upstream's Content-Length (there is no body to measure; RFC 9110 §9.3.2).
-    public static func response(_ headers: [(name: String, value: String)], head: Bool = false) -> [(name: String, value: String)] {
+    /// `Set-Cookie` is removed unless the upstream allows it: a third party must not plant
+    /// session state in internal clients that never asked for it.
+    public static func response(_ headers: [(name: String, value: String)], head: Bool = false, allowSetCookie: Bool = false) -> [(name: String, value: String)] {
         let named = connectionNamed(headers)
         return headers.filter { field in
             let lower = field.name.lowercased()
             return !hopByHop.contains(lower) && (head || !rebuiltOnResponse.contains(lower)) && !named.contains(lower)
-                && !lower.hasPrefix("airlock-")
+                && !lower.hasPrefix("airlock-") && (allowSetCookie || (lower != "set-cookie" && lower != "set-cookie2"))
         }
+    }
+
+    /// After Airlock decoded the body: the encoding and any digest of the encoded bytes no longer apply.
+    public static func decoded(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        headers.filter { !["content-encoding", "content-md5", "digest", "content-digest"].contains($0.name.lowercased()) }
+    }
+
+    /// After Airlock re-serialized the body: digests of the upstream's bytes no longer apply.
+    public static func rewritten(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        headers.filter { !["content-md5", "digest", "content-digest", "repr-digest", "content-encoding"].contains($0.name.lowercased()) }
     }
 
     /// Drops credentials before a cross-origin redirect hop (what browsers and curl do).

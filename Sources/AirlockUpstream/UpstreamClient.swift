@@ -12,6 +12,10 @@ public struct UpstreamResponse: Sendable {
     public var body: [UInt8]
     /// The address Airlock was connected to.
     public var address: String?
+    /// Whether the body was decoded from a `Content-Encoding` (the header is then removed).
+    public var decoded = false
+    /// Whether the body may be inspected by response rules (it was asked for decoded).
+    public var inspectable = false
 }
 
 /// A refused or failed upstream call: the refusal plus the address involved, for the audit log.
@@ -67,13 +71,17 @@ public final class UpstreamClient: Sendable {
                 completion(.failure(UpstreamFailure(denial: Denial(.upstreamUnreachable, "\(url.hostString) has no addresses"), address: nil)))
                 return
             }
+            // A response that rules may inspect is asked for compressed-or-not by Airlock itself and
+            // decoded under the size and ratio caps; otherwise the client's Accept-Encoding passes.
+            let inspect = upstream.inspectsResponses(method: route.method, subpath: route.subpath)
+            let sent = inspect ? headers.filter { $0.name.lowercased() != "accept-encoding" } : headers
             var resolve: [String] = []
             if case .name(let name) = url.host {
                 let list = addresses.map { $0.isV4 ? $0.description : "[\($0.description)]" }.joined(separator: ",")
                 resolve.append("\(name):\(url.port):\(list)")
             }
-            let request = CurlRequest(
-                url: url.description, method: route.method, headers: headers, body: body, resolve: resolve,
+            var request = CurlRequest(
+                url: url.description, method: route.method, headers: sent, body: body, resolve: resolve,
                 connectTimeoutMs: upstream.limits.connectTimeoutMs, timeoutMs: upstream.limits.timeoutMs,
                 maxResponseBytes: upstream.limits.responseBytes, caFile: caFile,
                 allowConnect: { bytes, port in
@@ -81,18 +89,22 @@ public final class UpstreamClient: Sendable {
                     return addressGuard.check(address, port: port, upstream: upstream) == nil
                 }
             )
+            request.decodeContent = inspect
+            request.maxCompressionRatio = upstream.limits.compressionRatio
             engine.perform(request) { result in
-                completion(Self.map(result, upstream: upstream, addressGuard: addressGuard, url: url, head: route.method == "HEAD"))
+                completion(Self.map(result, upstream: upstream, addressGuard: addressGuard, url: url, head: route.method == "HEAD", inspect: inspect))
             }
         }
     }
 
-    static func map(_ result: Result<CurlResponse, CurlFailure>, upstream: Upstream, addressGuard: AddressGuard, url: TargetURL, head: Bool) -> Result<UpstreamResponse, UpstreamFailure> {
+    static func map(_ result: Result<CurlResponse, CurlFailure>, upstream: Upstream, addressGuard: AddressGuard, url: TargetURL, head: Bool, inspect: Bool = false) -> Result<UpstreamResponse, UpstreamFailure> {
         switch result {
         case .success(let response):
+            var headers = HeaderFilter.response(response.headers, head: head, allowSetCookie: upstream.allowSetCookie)
+            if response.decoded { headers = HeaderFilter.decoded(headers) }
             return .success(UpstreamResponse(
-                status: response.status, headers: HeaderFilter.response(response.headers, head: head), body: response.body,
-                address: response.connectedAddress))
+                status: response.status, headers: headers, body: response.body,
+                address: response.connectedAddress, decoded: response.decoded, inspectable: inspect))
         case .failure(let failure):
             switch failure {
             case .refusedAddress(let bytes, let port):
@@ -106,7 +118,11 @@ public final class UpstreamClient: Sendable {
             case .tls(let message):
                 return .failure(UpstreamFailure(denial: Denial(.upstreamTLSError, message), address: nil))
             case .tooLarge:
-                return .failure(UpstreamFailure(denial: Denial(.responseTooLarge, "response exceeds \(upstream.limits.responseBytes) bytes (limits.response_bytes)"), address: nil))
+                return .failure(UpstreamFailure(denial: Denial(.responseTooLarge, "response exceeds \(upstream.limits.responseBytes) bytes\(inspect ? " (decoded)" : "") (limits.response_bytes)"), address: nil))
+            case .compressionRatio(let decoded, let encoded):
+                return .failure(UpstreamFailure(denial: Denial(.contentEncodingRefused, "decompression bomb: \(encoded) compressed bytes inflated to more than \(decoded) (ratio above limits.compression_ratio \(upstream.limits.compressionRatio):1)"), address: nil))
+            case .badEncoding(let message):
+                return .failure(UpstreamFailure(denial: Denial(.contentEncodingRefused, "the compressed body could not be decoded: \(message)"), address: nil))
             case .shuttingDown:
                 return .failure(UpstreamFailure(denial: Denial(.shuttingDown, "Airlock is stopping"), address: nil))
             case .other(let code, let message):

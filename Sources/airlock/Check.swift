@@ -1,3 +1,4 @@
+import AirlockInspection
 import AirlockPolicy
 import ArgumentParser
 
@@ -11,12 +12,18 @@ extension Airlock {
 
         func run() async throws {
             let policy = try loadPolicy(options.policy)
+            let firewall = try compileFirewall(policy, path: options.policy)
             print("ok: \(policy.sources.joined(separator: ", "))")
             print("listen \(policy.listen), audit \(policy.auditFile)")
             for upstream in policy.upstreams {
                 let hosts = upstream.hosts.map(\.description).joined(separator: ", ")
                 print("  \(upstream.name): \(upstream.url) hosts [\(hosts)] methods \(upstream.methods.sorted()) mode \(upstream.mode.rawValue) tunnel \(upstream.tunnel ? "allow" : "deny") redirects \(upstream.redirects.rawValue)")
+                for rule in upstream.responses {
+                    print("    \(rule.id): \(rule.summary)")
+                }
+                if upstream.unmatched == .block { print("    unmatched responses: block") }
             }
+            print("response firewall: \(firewall.summary)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import AirlockCurl
+import AirlockInspection
 import AirlockPolicy
 import AirlockProxy
 import ArgumentParser
@@ -22,6 +23,7 @@ extension Airlock {
 
         func run() async throws {
             let policy = try loadPolicy(options.policy)
+            let firewall = try compileFirewall(policy, path: options.policy)
             var override: Policy.Listen?
             if let listen {
                 guard let parsed = Policy.Listen.parse(listen) else {
@@ -31,6 +33,7 @@ extension Airlock {
             }
             var configuration = AirlockServer.Configuration(policy: policy, listen: override)
             configuration.caFile = caFile
+            configuration.firewall = firewall
             if let threads {
                 guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1...64") }
                 configuration.threads = threads
@@ -53,6 +56,7 @@ extension Airlock {
             let shown = bound.host.contains(":") ? "[\(bound.host)]:\(bound.port)" : "\(bound.host):\(bound.port)"
             print("airlock: listening on http://\(shown)")
             print("airlock: policy \(policy.sources.joined(separator: ", ")) — \(policy.upstreams.count) upstream(s): \(policy.upstreams.map(\.name).joined(separator: ", "))")
+            print("airlock: \(firewall.summary)")
             print("airlock: audit log \(policy.auditFile)")
             print("airlock: \(CurlEngine.version.split(separator: " ").prefix(2).joined(separator: " "))")
             fflush(nil)
@@ -100,6 +104,17 @@ func loadPolicy(_ path: String) throws -> Policy {
     } catch {
         for problem in error.errors { printError(problem.description) }
         printError("airlock: \(error.errors.count) error(s) in policy \(path)")
+        throw ExitCode(1)
+    }
+}
+
+/// Compiles every schema and OpenAPI document the policy names, or prints each error and exits 1.
+func compileFirewall(_ policy: Policy, path: String) throws -> ResponseFirewall {
+    do {
+        return try ResponseFirewall(policy: policy)
+    } catch {
+        for problem in error.errors { printError(problem.description) }
+        printError("airlock: \(error.errors.count) error(s) in the schemas named by policy \(path)")
         throw ExitCode(1)
     }
 }

@@ -89,7 +89,7 @@ extension Airlock {
 
         static func reason(_ kind: JSONParseError.Kind) -> String {
             switch kind {
-            case .tooManyBytes, .tooDeep, .stringTooLong, .tooManyObjectEntries, .tooManyArrayItems: "json_limit_exceeded"
+            case .tooManyBytes, .tooDeep, .stringTooLong, .tooManyObjectEntries, .tooManyArrayItems, .numberTooLarge: "json_limit_exceeded"
             default: "json_malformed"
             }
         }
