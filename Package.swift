@@ -61,8 +61,8 @@ let package = Package(
         ),
         .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AirlockAuditTests", dependencies: ["AirlockAudit"]),
-        .testTarget(name: "AirlockJSONTests", dependencies: ["AirlockJSON"], exclude: ["JSONTestSuiteChoices.md"]),
-        .testTarget(name: "AirlockInspectionTests", dependencies: ["AirlockInspection", "AirlockPolicy", "AirlockJSON"]),
+        .testTarget(name: "AirlockJSONTests", dependencies: ["AirlockJSON", "AirlockTestSupport"], exclude: ["JSONTestSuiteChoices.md"]),
+        .testTarget(name: "AirlockInspectionTests", dependencies: ["AirlockInspection", "AirlockPolicy", "AirlockJSON", "AirlockTestSupport"]),
         .testTarget(name: "AirlockXMLTests", dependencies: ["AirlockXML"], resources: [.copy("Fixtures")]),
         .target(
             name: "AirlockTestSupport",

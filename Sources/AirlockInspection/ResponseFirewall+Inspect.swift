@@ -192,28 +192,34 @@ extension ResponseFirewall {
                 let (reason, keyword) = Self.classify(error.kind)
                 return violation(reason, "\(error)", location: "line \(error.line), column \(error.column)", keyword: keyword)
             }
-            let sanitize = rule.rule.sanitize == .stripUnknown
             guard let schema else {
                 return pass(body: JSONSerializer.serialize(value))
             }
-            if schema.isValid(value) {
-                let out = sanitize ? Sanitizer(schema: schema).stripUnknown(value) : value
-                return pass(body: JSONSerializer.serialize(out))
+            // strip (on_violation) and strip_unknown (sanitize) both hand over only what the schema declares;
+            // `strip` validates what is left, so an undeclared property can never be the reason for a block.
+            let stripping = rule.rule.sanitize == .stripUnknown || (rule.rule.onViolation == .strip && response.upstream.mode == .enforce)
+            var candidate = value
+            var removedPointers: [String] = []
+            var removedCount = 0
+            if stripping, rule.rule.onViolation == .strip {
+                candidate = Sanitizer(schema: schema).stripUnknown(value, removedPointers: &removedPointers, removedCount: &removedCount)
             }
-            let first = schema.validate(value).violations.first
+            if schema.isValid(candidate) {
+                if stripping, rule.rule.onViolation != .strip {
+                    candidate = Sanitizer(schema: schema).stripUnknown(value, removedPointers: &removedPointers, removedCount: &removedCount)
+                }
+                let note = removedCount == 0 ? nil
+                    : "removed \(removedCount) undeclared propert\(removedCount == 1 ? "y" : "ies") (\(rule.rule.onViolation == .strip ? "on_violation strip" : "sanitize strip_unknown")): \(removedPointers.joined(separator: ", "))\(removedCount > removedPointers.count ? ", …" : "")"
+                return pass(body: JSONSerializer.serialize(candidate), note: note,
+                            location: removedPointers.first, keyword: removedCount == 0 ? nil : "strip_unknown")
+            }
+            let first = schema.validate(candidate).violations.first
             let location = first?.instanceLocation ?? ""
             let keyword = first.map { Self.keyword(of: $0.keywordLocation) } ?? "schema"
             let detail = "\(location.isEmpty ? "/" : location): \(first?.message ?? "does not match the schema") (at \(first?.keywordLocation ?? "#"))"
-            if rule.rule.onViolation == .strip, response.upstream.mode == .enforce {
-                let stripped = Sanitizer(schema: schema).stripUnknown(value)
-                if schema.isValid(stripped) {
-                    return pass(body: JSONSerializer.serialize(stripped), note: "on_violation strip: removed what the schema does not declare (\(detail))",
-                                location: location, keyword: keyword)
-                }
-                let after = schema.validate(stripped).violations.first
-                let loc = after?.instanceLocation ?? location
-                return violation(.schemaViolation, "still invalid after stripping undeclared properties: \(loc.isEmpty ? "/" : loc): \(after?.message ?? "does not match the schema") (at \(after?.keywordLocation ?? "#"))",
-                                 location: loc, keyword: after.map { Self.keyword(of: $0.keywordLocation) } ?? keyword)
+            if removedCount > 0 {
+                return violation(.schemaViolation, "still invalid after stripping undeclared properties: " + detail,
+                                 location: location.isEmpty ? "/" : location, keyword: keyword)
             }
             return violation(.schemaViolation, detail, location: location.isEmpty ? "/" : location, keyword: keyword)
         }

@@ -60,8 +60,7 @@ public final class ResponseFirewall: Sendable {
                     let check = try cache.check(for: rule.body, summary: &summary)
                     list.append(CompiledRule(rule: rule, check: check))
                 } catch {
-                    errors.append(PolicyError(file: rule.file, line: rule.line, column: 0,
-                                              message: "\(rule.id): \(rule.body.file ?? "-"): \(error)"))
+                    errors.append(PolicyError(file: rule.file, line: rule.line, column: rule.column, message: "\(rule.id): \(error)"))
                 }
             }
             compiled[upstream.name] = list

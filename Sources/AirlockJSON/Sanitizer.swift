@@ -15,10 +15,34 @@ public struct Sanitizer: Sendable {
 
     /// Returns `value` minus undeclared properties (meant for values already valid against the schema).
     public func stripUnknown(_ value: JSONValue) -> JSONValue {
-        strip(value, [schema.root], depth: 0)
+        var removed = Removed(limit: 0)
+        var path: [String] = []
+        return strip(value, [schema.root], depth: 0, path: &path, removed: &removed)
     }
 
-    func strip(_ value: JSONValue, _ roots: [SchemaNode], depth: Int) -> JSONValue {
+    /// As `stripUnknown(_:)`, also listing the JSON Pointers of the first `limit` removed properties
+    /// and counting all of them (for the audit log).
+    public func stripUnknown(_ value: JSONValue, removedPointers: inout [String], removedCount: inout Int, limit: Int = 10) -> JSONValue {
+        var removed = Removed(limit: limit)
+        var path: [String] = []
+        let out = strip(value, [schema.root], depth: 0, path: &path, removed: &removed)
+        removedPointers = removed.pointers
+        removedCount = removed.count
+        return out
+    }
+
+    struct Removed {
+        let limit: Int
+        var pointers: [String] = []
+        var count = 0
+
+        mutating func add(_ path: [String], _ key: String) {
+            count += 1
+            if pointers.count < limit { pointers.append((path + [key]).map { "/" + JSONPointer.escape($0) }.joined()) }
+        }
+    }
+
+    func strip(_ value: JSONValue, _ roots: [SchemaNode], depth: Int, path: inout [String], removed: inout Removed) -> JSONValue {
         guard depth < JSONParser.hardMaxDepth else { return value }
         var nodes: [SchemaNode] = []
         for r in roots { expand(r, value, &nodes, depth: 0) }
@@ -43,7 +67,13 @@ public struct Sanitizer: Sendable {
                     }
                     if matched { declared = true }
                 }
-                if declared { out.append((key: key, value: strip(v, children, depth: depth + 1))) }
+                if declared {
+                    path.append(key)
+                    out.append((key: key, value: strip(v, children, depth: depth + 1, path: &path, removed: &removed)))
+                    path.removeLast()
+                } else {
+                    removed.add(path, key)
+                }
             }
             return .object(out)
         case let .array(items):
@@ -56,7 +86,9 @@ public struct Sanitizer: Sendable {
                         children.append(r)
                     } else if let u = n.unevaluatedItems { children.append(u) }
                 }
-                out.append(strip(v, children, depth: depth + 1))
+                path.append(String(i))
+                out.append(strip(v, children, depth: depth + 1, path: &path, removed: &removed))
+                path.removeLast()
             }
             return .array(out)
         default:

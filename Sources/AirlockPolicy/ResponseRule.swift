@@ -66,10 +66,13 @@ public struct ResponseRule: Sendable {
     public let file: String
     /// 1-based line of the rule in `file`.
     public let line: Int
+    /// 1-based column of the rule in `file`.
+    public let column: Int
 
     /// Creates a validated rule (the loader is the only caller outside tests).
     public init(id: String, path: PathPattern?, methods: Set<String>?, statuses: [ClosedRange<Int>]?, contentTypes: [String]?,
-                body: BodyCheck, onViolation: Action, sanitize: Sanitize, file: String, line: Int) {
+                body: BodyCheck, onViolation: Action, sanitize: Sanitize, file: String, line: Int, column: Int = 0) {
+        self.column = column
         self.id = id
         self.path = path
         self.methods = methods

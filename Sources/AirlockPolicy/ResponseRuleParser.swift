@@ -120,7 +120,7 @@ enum ResponseRuleParser {
         guard reader.errors.count == errorsBefore else { return nil }
         return ResponseRule(
             id: id, path: path, methods: methods, statuses: statuses, contentTypes: contentTypes, body: body,
-            onViolation: action, sanitize: sanitize, file: reader.file, line: node.mark?.line ?? 0)
+            onViolation: action, sanitize: sanitize, file: reader.file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
     }
 
     /// `200` → 200...200, `2XX` (or `2xx`) → 200...299.

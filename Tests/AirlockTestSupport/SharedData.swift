@@ -2,9 +2,9 @@ import Foundation
 import Testing
 
 /// Locates the read-only `shared/` data directory (AIRLOCK_SHARED, else walking up from this file).
-enum SharedData {
+public enum SharedData {
     /// The `shared` directory path, or nil (callers must record an issue, never skip).
-    static let root: String? = {
+    public static let root: String? = {
         if let env = ProcessInfo.processInfo.environment["AIRLOCK_SHARED"], !env.isEmpty { return env }
         var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         while dir.path != "/" {
@@ -18,7 +18,7 @@ enum SharedData {
     }()
 
     /// Returns `shared/<relative>` or records a loud failure when the data is missing.
-    static func path(_ relative: String, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
+    public static func path(_ relative: String, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
         guard let root else {
             Issue.record("shared/ data not found: set AIRLOCK_SHARED or place shared/conformance above the repo",
                          sourceLocation: sourceLocation)
@@ -33,12 +33,12 @@ enum SharedData {
     }
 
     /// Reads a file as bytes.
-    static func bytes(_ path: String) -> [UInt8]? {
+    public static func bytes(_ path: String) -> [UInt8]? {
         FileManager.default.contents(atPath: path).map { [UInt8]($0) }
     }
 
     /// Lists a directory's file names, sorted.
-    static func list(_ dir: String) -> [String] {
+    public static func list(_ dir: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
     }
 }

@@ -1,0 +1,293 @@
+import AirlockTestSupport
+import Foundation
+import Testing
+
+/// End-to-end response firewall: the real proxy, real upstream servers on 127.0.0.1 answering
+/// good, bad and hostile bodies, the real curl client; status, reason, body and audit event.
+@Suite(.serialized) struct ResponseFirewallEndToEndTests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let chargeSchema = repo.appendingPathComponent("Schemas/demo/charge.schema.json").path
+    static let invoiceXSD = repo.appendingPathComponent("Schemas/demo/invoice.xsd").path
+
+    static let good = #"{"id": "ch_1", "object": "charge", "amount": 1099, "currency": "usd", "status": "succeeded"}"#
+
+    static let pets = """
+    openapi: 3.0.3
+    info: { title: pets, version: "1" }
+    paths:
+      /v1/pets/{id}:
+        get:
+          responses:
+            "200":
+              description: a pet
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [id, name]
+                    properties: { id: { type: integer }, name: { type: string }, tag: { type: string, nullable: true } }
+            "404":
+              description: no pet
+              content:
+                application/json:
+                  schema: { type: object, required: [message], properties: { message: { type: string } } }
+    """
+
+    /// gzip through the real gzip tool.
+    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-c", "-9"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        let writer = Thread {
+            input.fileHandleForWriting.write(Data(bytes))
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return [UInt8](data)
+    }
+
+    static func upstreamAnswers() throws -> @Sendable (TestUpstream.Request) -> TestUpstream.Response {
+        let json = [("Content-Type", "application/json")]
+        let xml = [("Content-Type", "application/xml")]
+        let gzipped = try gzip(Array(good.utf8))
+        let bomb = try gzip([UInt8](repeating: 0x20, count: 50 << 20))
+        let answers: [String: TestUpstream.Response] = [
+            "/v1/charges/good": .init(headers: json + [("Set-Cookie", "track=1; Path=/"), ("Content-MD5", "x")], body: Array(("\n  " + good + "\n").utf8)),
+            "/v1/charges/wrongtype": .init(headers: json, body: Array(#"{"id": "ch_1", "object": "charge", "amount": "1099", "currency": "usd", "status": "succeeded"}"#.utf8)),
+            "/v1/charges/missing": .init(headers: json, body: Array(#"{"id": "ch_1", "object": "charge", "amount": 1099, "status": "succeeded"}"#.utf8)),
+            "/v1/strip/extra": .init(headers: json, body: Array(#"{"id": "ch_1", "object": "charge", "amount": 5, "currency": "eur", "status": "pending", "internal_risk": 87}"#.utf8)),
+            "/v1/charges/dupe": .init(headers: json, body: Array(#"{"id": "ch_1", "object": "charge", "amount": 1, "amount": -1, "currency": "usd", "status": "succeeded"}"#.utf8)),
+            "/v1/charges/deep": .init(headers: json, body: Array((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).utf8)),
+            "/v1/charges/hugenum": .init(headers: json, body: Array(#"{"id": "ch_1", "object": "charge", "amount": 1e999999999, "currency": "usd", "status": "succeeded"}"#.utf8)),
+            "/v1/charges/badutf8": .init(headers: json, body: Array(#"{"id": "ch_"#.utf8) + [0xC3, 0x28] + Array(#"", "object": "charge"}"#.utf8)),
+            "/v1/charges/xmlbody": .init(headers: json, body: Array("<charge><id>ch_1</id></charge>".utf8)),
+            "/v1/charges/latin1": .init(headers: [("Content-Type", "application/json; charset=iso-8859-1")], body: Array(good.utf8)),
+            "/v1/charges/gzip": .init(headers: json + [("Content-Encoding", "gzip")], body: gzipped),
+            "/v1/charges/bomb": .init(headers: json + [("Content-Encoding", "gzip")], body: bomb),
+            "/v1/charges/corrupt": .init(headers: json + [("Content-Encoding", "gzip")], body: Array("definitely not gzip".utf8)),
+            "/v1/charges/teapot": .init(status: 418, headers: json, body: Array("{}".utf8)),
+            "/v1/report/wrongtype": .init(headers: json, body: Array(#"{"id": 7}"#.utf8)),
+            "/xml/good": .init(headers: xml, body: Array(#"<?xml version="1.0"?><!-- c --><invoice><id>in_1</id><customer>ACME</customer><total currency="EUR">1.50</total></invoice>"#.utf8)),
+            "/xml/bad": .init(headers: xml, body: Array(#"<invoice><id>in_1</id><total currency="EUR">lots</total></invoice>"#.utf8)),
+            "/xml/xxe": .init(headers: xml, body: Array(#"<?xml version="1.0"?><!DOCTYPE invoice [<!ENTITY x SYSTEM "file:///etc/passwd">]><invoice><id>&x;</id></invoice>"#.utf8)),
+            "/xml/laughs": .init(headers: xml, body: Array(#"<!DOCTYPE l [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]><invoice><id>&c;</id></invoice>"#.utf8)),
+            "/xml/jsonbody": .init(headers: xml, body: Array(good.utf8)),
+            "/v1/pets/1": .init(headers: json, body: Array(#"{"id": 1, "name": "Rex", "tag": null}"#.utf8)),
+            "/v1/pets/2": .init(headers: json, body: Array(#"{"id": "two", "name": "Rex"}"#.utf8)),
+            "/v1/pets/3": .init(status: 404, headers: json, body: Array(#"{"message": "no pet 3"}"#.utf8)),
+            "/v1/pets/4": .init(status: 503, headers: json, body: Array(#"{"message": "down"}"#.utf8)),
+            "/v1/pets/5": .init(headers: [("Content-Type", "text/plain")], body: Array("Rex".utf8)),
+            "/raw/gzip": .init(headers: json + [("Content-Encoding", "gzip"), ("Set-Cookie", "session=abc")], body: gzipped),
+        ]
+        return { request in
+            let path = String(request.uri.prefix { $0 != "?" })
+            return answers[path] ?? .init(status: 404, headers: json, body: Array(#"{"error": "no such fixture"}"#.utf8))
+        }
+    }
+
+    static func policy(api: Int, folder: String) -> String {
+        """
+        upstreams:
+          api:
+            url: http://127.0.0.1:\(api)
+            allow_addresses: [127.0.0.1/32]
+            paths: ["/v1/**", "/xml/*"]
+            unmatched: block
+            limits: { response_bytes: 4MiB }
+            responses:
+              - match: { path: "/v1/charges/*", methods: [GET], status: [200] }
+                content_type: application/json
+                schema: \(chargeSchema)
+              - match: { path: "/v1/strip/*" }
+                schema: \(chargeSchema)
+                on_violation: strip
+              - match: { path: "/v1/report/*" }
+                schema: \(chargeSchema)
+                on_violation: report
+              - match: { path: "/xml/*", status: [200] }
+                content_type: application/xml
+                schema: \(invoiceXSD)
+              - match: { path: "/v1/pets/**" }
+                openapi: \(folder)/pets.yaml
+          raw:
+            url: http://127.0.0.1:\(api)/raw
+            allow_addresses: [127.0.0.1/32]
+            set_cookie: allow
+        """
+    }
+
+    /// Starts both upstreams and Airlock; checks the internal server stayed untouched.
+    static func run(_ body: (Harness, TestUpstream) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-rf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try pets.write(to: folder.appendingPathComponent("pets.yaml"), atomically: true, encoding: .utf8)
+        let upstream = try await TestUpstream(route: try upstreamAnswers())
+        let internalServer = try await TestUpstream()
+        do {
+            try await withAirlock(policy: policy(api: upstream.port, folder: folder.path)) { airlock in
+                try await body(airlock, upstream)
+            }
+        } catch {
+            await upstream.stop()
+            await internalServer.stop()
+            throw error
+        }
+        #expect(internalServer.requests.isEmpty, "the internal server was reached")
+        await upstream.stop()
+        await internalServer.stop()
+    }
+
+    /// Checks a refusal the way a client and an auditor see it.
+    static func expectRefusal(_ airlock: Harness, _ reply: Harness.Reply, _ reason: String, location: String? = nil, keyword: String? = nil,
+                              rule: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(reply.status == 502, "\(reply.body)", sourceLocation: sourceLocation)
+        #expect(reply.reason == reason, "\(reply.body)", sourceLocation: sourceLocation)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any], sourceLocation: sourceLocation)
+        #expect((json["error"] as? [String: Any])?["reason"] as? String == reason, sourceLocation: sourceLocation)
+        let event = try #require(airlock.auditEvent(for: reply), sourceLocation: sourceLocation)
+        #expect(event["decision"] as? String == "deny", sourceLocation: sourceLocation)
+        #expect(event["reason"] as? String == reason, sourceLocation: sourceLocation)
+        #expect(event["status"] as? Int == 502, sourceLocation: sourceLocation)
+        if let location { #expect(event["location"] as? String == location, sourceLocation: sourceLocation) }
+        if let keyword { #expect(event["keyword"] as? String == keyword, sourceLocation: sourceLocation) }
+        if let rule { #expect(event["rule"] as? String == rule, sourceLocation: sourceLocation) }
+    }
+
+    @Test func validJSONIsHandedOverCanonicalWithoutCookies() async throws {
+        try await Self.run { airlock, _ in
+            let reply = try airlock.gateway("/api/v1/charges/good")
+            #expect(reply.status == 200)
+            #expect(reply.body == #"{"id":"ch_1","object":"charge","amount":1099,"currency":"usd","status":"succeeded"}"#)
+            #expect(reply.headers["content-length"] == String(reply.body.utf8.count))
+            #expect(reply.headers["set-cookie"] == nil)
+            #expect(reply.headers["content-md5"] == nil)
+            let event = try #require(airlock.auditEvent(for: reply))
+            #expect(event["decision"] as? String == "allow")
+            #expect(event["rule"] as? String == "api.responses[0]")
+        }
+    }
+
+    @Test func invalidJSONIsBlockedWithPointerKeywordAndRule() async throws {
+        try await Self.run { airlock, _ in
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/charges/wrongtype"), "schema_violation", location: "/amount", keyword: "type", rule: "api.responses[0]")
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/charges/missing"), "schema_violation", location: "/", keyword: "required")
+        }
+    }
+
+    @Test func forwardModeAppliesTheSameRules() async throws {
+        try await Self.run { airlock, upstream in
+            let reply = try airlock.forward("http://127.0.0.1:\(upstream.port)/v1/charges/wrongtype")
+            try Self.expectRefusal(airlock, reply, "schema_violation", location: "/amount", rule: "api.responses[0]")
+            let good = try airlock.forward("http://127.0.0.1:\(upstream.port)/v1/charges/good")
+            #expect(good.status == 200)
+            #expect(good.body.hasPrefix(#"{"id":"ch_1""#))
+        }
+    }
+
+    @Test func stripRemovesUndeclaredPropertiesAndPasses() async throws {
+        try await Self.run { airlock, _ in
+            let reply = try airlock.gateway("/api/v1/strip/extra")
+            #expect(reply.status == 200)
+            #expect(reply.body == #"{"id":"ch_1","object":"charge","amount":5,"currency":"eur","status":"pending"}"#)
+            let event = try #require(airlock.auditEvent(for: reply))
+            #expect(event["decision"] as? String == "allow")
+            #expect((event["detail"] as? String)?.contains("on_violation strip") == true)
+            #expect(event["location"] as? String == "/internal_risk")
+        }
+    }
+
+    @Test func reportPassesUnchangedAndAuditsTheViolation() async throws {
+        try await Self.run { airlock, _ in
+            let reply = try airlock.gateway("/api/v1/report/wrongtype")
+            #expect(reply.status == 200)
+            #expect(reply.body == #"{"id": 7}"#)
+            let event = try #require(airlock.auditEvent(for: reply))
+            #expect(event["decision"] as? String == "report")
+            #expect(event["reason"] as? String == "schema_violation")
+            #expect(event["location"] as? String == "/id")
+            #expect(event["keyword"] as? String == "type")
+            #expect(event["rule"] as? String == "api.responses[2]")
+        }
+    }
+
+    @Test func hostileJSONIsRefused() async throws {
+        try await Self.run { airlock, _ in
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/charges/dupe"), "json_malformed", keyword: "duplicate_key")
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/charges/deep"), "json_limit_exceeded", keyword: "depth")
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/charges/hugenum"), "json_limit_exceeded", keyword: "number")
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/charges/badutf8"), "json_malformed", keyword: "utf8")
+        }
+    }
+
+    @Test func contentTypeLiesAndCharsetsAreRefusedBeforeParsing() async throws {
+        try await Self.run { airlock, _ in
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/charges/xmlbody"), "content_type_mismatch")
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/xml/jsonbody"), "content_type_mismatch")
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/charges/latin1"), "content_type_mismatch", keyword: "charset")
+        }
+    }
+
+    @Test func compressedBodiesAreDecodedCheckedAndBombsRefused() async throws {
+        try await Self.run { airlock, upstream in
+            let reply = try airlock.gateway("/api/v1/charges/gzip", headers: ["Accept-Encoding: br"])
+            #expect(reply.status == 200)
+            #expect(reply.headers["content-encoding"] == nil)
+            #expect(reply.body == #"{"id":"ch_1","object":"charge","amount":1099,"currency":"usd","status":"succeeded"}"#)
+            // Airlock asked for gzip itself; the client's Accept-Encoding did not pass.
+            #expect(upstream.requests.last?.header("Accept-Encoding")?.contains("gzip") == true)
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/charges/bomb"), "content_encoding_refused")
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/charges/corrupt"), "content_encoding_refused")
+        }
+    }
+
+    @Test func undeclaredStatusIsRefused() async throws {
+        try await Self.run { airlock, _ in
+            // No rule covers a 418: unmatched: block.
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/charges/teapot"), "status_not_allowed")
+            // The OpenAPI document declares 200 and 404 only.
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/pets/4"), "status_not_allowed", keyword: "responses", rule: "api.responses[4]")
+        }
+    }
+
+    @Test func openAPIDocumentPicksSchemaByOperationStatusAndMediaType() async throws {
+        try await Self.run { airlock, _ in
+            let ok = try airlock.gateway("/api/v1/pets/1")
+            #expect(ok.status == 200)
+            #expect(ok.body == #"{"id":1,"name":"Rex","tag":null}"#)
+            let missing = try airlock.gateway("/api/v1/pets/3")
+            #expect(missing.status == 404)
+            #expect(missing.body == #"{"message":"no pet 3"}"#)
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/pets/2"), "schema_violation", location: "/id", keyword: "type")
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/pets/5"), "content_type_mismatch", keyword: "content")
+        }
+    }
+
+    @Test func xmlIsValidatedSanitizedAndHostileXMLRefused() async throws {
+        try await Self.run { airlock, _ in
+            let ok = try airlock.gateway("/api/xml/good")
+            #expect(ok.status == 200)
+            #expect(!ok.body.contains("<!--"))
+            #expect(ok.body.contains("<customer>ACME</customer>"))
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/xml/bad"), "schema_violation", location: "/invoice/total", keyword: "xsd")
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/xml/xxe"), "xml_forbidden_construct")
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/xml/laughs"), "xml_forbidden_construct")
+        }
+    }
+
+    @Test func routesWithoutRulesPassBytesAsTheyCame() async throws {
+        try await Self.run { airlock, upstream in
+            let reply = try airlock.curl(["-H", "Accept-Encoding: gzip", "--output", "-", "http://127.0.0.1:\(airlock.port)/raw/gzip"])
+            #expect(reply.status == 200)
+            #expect(reply.headers["content-encoding"] == "gzip")
+            #expect(reply.headers["set-cookie"] == "session=abc")   // set_cookie: allow
+            #expect(upstream.requests.last?.header("Accept-Encoding") == "gzip")
+        }
+    }
+}
