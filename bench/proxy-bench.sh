@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Airlock proxy benchmark: Airlock (gateway and forward mode) against squid and tinyproxy,
-# all in front of one nginx serving a 1 KiB JSON file, measured with wrk.
+# all in front of one nginx serving a 1 KiB JSON file, measured with wrk. Then the response
+# firewall: a 2 KB and a 200 KB JSON response through Airlock without and with JSON Schema
+# validation (plus canonical re-serialization), the direct figures beside them.
 #
 # Everything runs on 127.0.0.1 only, from throwaway configs in a temp dir, on free high ports;
 # no system service is used or touched. Every process started here is stopped at exit.
@@ -12,6 +14,7 @@
 #         SOAK=60             seconds of the memory soak against Airlock gateway (0 = skip)
 #         THREADS=2 CONNS=64  wrk threads and connections
 #         KEEP_TMP=1          keep the temp dir (configs, logs, wrk output) for inspection
+#         PARTS="proxies responses"   which parts to run
 #
 # The machine this runs on has 2 cores shared by wrk, nginx and the proxy under test, so the
 # absolute numbers are low and noisy; the ratios between proxies are what this is for.
@@ -145,6 +148,7 @@ start_nginx() {
     { printf '%s' "$head"; head -c "$pad" /dev/zero | tr '\0' 'x'; printf '%s' "$tail"; } \
         > "$d/www/v1/item.json"
     [[ $(stat -c %s "$d/www/v1/item.json") == 1024 ]] || die "item.json is not 1024 bytes"
+    make_documents "$d/www/v1"
 
     cat > "$d/nginx.conf" <<EOF
 daemon off;
@@ -175,6 +179,37 @@ EOF
     nginx -p "$d" -e "$d/logs/error.log" -c "$d/nginx.conf" > "$d/logs/stdout.log" 2>&1 &
     PIDS[nginx]=$!
     wait_listening nginx "${PIDS[nginx]}" "$NGINX_PORT" "$d/logs/error.log"
+}
+
+# A ~2 KB and a ~200 KB list of charges, in canonical form (what Airlock re-serializes to, so
+# the sanity check can compare bytes), and the JSON Schema the checked upstream validates with.
+make_documents() {
+    local dir=$1
+    python3 - "$dir" "$TMP/charges.schema.json" <<'PY'
+import json, sys
+out, schema_path = sys.argv[1], sys.argv[2]
+def charge(i):
+    return {"id": "ch_%024d" % i, "object": "charge", "amount": 1000 + i, "currency": "usd",
+            "captured": i % 2 == 0, "status": "succeeded", "description": "Order %d" % i,
+            "metadata": {"order": str(i)}}
+def doc(n):
+    return {"object": "list", "url": "/v1/charges", "has_more": False, "data": [charge(i) for i in range(n)]}
+for name, target in (("doc-2k.json", 2000), ("doc-200k.json", 200000)):
+    n = 1
+    while len(json.dumps(doc(n + 1), separators=(",", ":"))) <= target: n += 1
+    open(out + "/" + name, "w").write(json.dumps(doc(n), separators=(",", ":")))
+schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+  "required": ["object", "data", "has_more"],
+  "properties": {"object": {"const": "list"}, "url": {"type": "string"}, "has_more": {"type": "boolean"},
+    "data": {"type": "array", "items": {"$ref": "#/$defs/charge"}}},
+  "$defs": {"charge": {"type": "object", "required": ["id", "object", "amount", "currency", "status"],
+    "properties": {"id": {"type": "string", "pattern": "^ch_[0-9a-zA-Z]+$"}, "object": {"const": "charge"},
+      "amount": {"type": "integer", "minimum": 0}, "currency": {"type": "string", "minLength": 3, "maxLength": 3},
+      "captured": {"type": "boolean"}, "status": {"enum": ["succeeded", "pending", "failed"]},
+      "description": {"type": ["string", "null"]},
+      "metadata": {"type": "object", "additionalProperties": {"type": "string"}}}}}}
+open(schema_path, "w").write(json.dumps(schema))
+PY
 }
 
 start_squid() {
@@ -254,6 +289,15 @@ upstreams:
     methods: [GET]
     paths: ["/v1/**"]
     allow_addresses: [127.0.0.1/32]
+  checked:
+    url: http://$HOST:$NGINX_PORT
+    methods: [GET]
+    paths: ["/v1/**"]
+    allow_addresses: [127.0.0.1/32]
+    responses:
+      - match: { path: "/v1/**", status: [200] }
+        content_type: application/json
+        schema: $TMP/charges.schema.json
 EOF
     "$AIRLOCK" serve --policy "$d/policy.yaml" > "$d/stdout.log" 2>&1 &
     PIDS[airlock]=$!
@@ -269,7 +313,7 @@ EOF
 # ---------------------------------------------------------------------------------------------
 # Targets and measurement
 
-NGINX_URL() { echo "http://$HOST:$NGINX_PORT$ITEM_PATH"; }
+NGINX_URL() { echo "http://$HOST:$NGINX_PORT${1:-$ITEM_PATH}"; }
 
 # Writes the wrk Lua script for a target. Forward-proxy mode is a request whose request line
 # carries the absolute URL; wrk sends wrk.path verbatim, so pointing wrk at the proxy with
@@ -292,24 +336,27 @@ end
 EOF
 }
 
-# target name -> "connect URL|lua file|sanity curl args"
-declare -A T_URL=() T_LUA=() T_CURL=()
+# target name -> connect URL, lua file, sanity curl args, the file its answer must equal
+declare -A T_URL=() T_LUA=() T_CURL=() T_EXPECT=()
 ORDER=()
 
 add_target() {
-    local name=$1 port=$2 mode=$3     # mode: direct | forward | gateway
+    local name=$1 port=$2 mode=$3     # mode: direct | forward | gateway | checked
+    local path=${4:-$ITEM_PATH}
     local lua=$TMP/wrk-$name.lua
     case $mode in
         direct)
-            write_lua "$lua" "$ITEM_PATH" "$HOST:$NGINX_PORT"
-            T_CURL[$name]="$(NGINX_URL)" ;;
+            write_lua "$lua" "$path" "$HOST:$NGINX_PORT"
+            T_CURL[$name]="$(NGINX_URL "$path")" ;;
         forward)
-            write_lua "$lua" "$(NGINX_URL)" "$HOST:$NGINX_PORT"
-            T_CURL[$name]="-x http://$HOST:$port $(NGINX_URL)" ;;
-        gateway)
-            write_lua "$lua" "/bench$ITEM_PATH" "$HOST:$port"
-            T_CURL[$name]="http://$HOST:$port/bench$ITEM_PATH" ;;
+            write_lua "$lua" "$(NGINX_URL "$path")" "$HOST:$NGINX_PORT"
+            T_CURL[$name]="-x http://$HOST:$port $(NGINX_URL "$path")" ;;
+        gateway|checked)
+            local upstream=bench; [[ $mode == checked ]] && upstream=checked
+            write_lua "$lua" "/$upstream$path" "$HOST:$port"
+            T_CURL[$name]="http://$HOST:$port/$upstream$path" ;;
     esac
+    T_EXPECT[$name]=$TMP/nginx/www$path
     T_URL[$name]="http://$HOST:$port"
     T_LUA[$name]=$lua
     ORDER+=("$name")
@@ -321,7 +368,7 @@ sanity_check() {
     # shellcheck disable=SC2086  # T_CURL holds separate arguments on purpose
     code=$(curl -sS --max-time 10 -o "$body" -w '%{http_code}' ${T_CURL[$name]} 2>"$TMP/sanity-$name.err") \
         || { cat "$TMP/sanity-$name.err" >&2; die "$name: sanity request failed (curl ${T_CURL[$name]})"; }
-    if [[ "$code" != 200 ]] || ! cmp -s "$body" "$TMP/nginx/www/v1/item.json"; then
+    if [[ "$code" != 200 ]] || ! cmp -s "$body" "${T_EXPECT[$name]}"; then
         log "--- $name answered HTTP $code with:"; head -c 600 "$body" >&2; log ""
         die "$name: sanity request did not return 200 and the JSON (curl ${T_CURL[$name]})"
     fi
@@ -390,7 +437,7 @@ print_table() {
         echo "  without announcing it (no client keep-alive); wrk counts each close as a read"
         echo "  error and reconnects. The responses themselves were complete."
     fi
-    if [[ -n "${R_RPS[airlock-gateway]:-}" ]]; then
+    if [[ -n "${R_RPS[airlock-gateway]:-}" && -n "${R_RPS[squid]:-}" ]]; then
         echo
         echo "req/s ratios: Airlock gateway / squid     = $(ratio "${R_RPS[airlock-gateway]}" "${R_RPS[squid]}")"
         echo "              Airlock gateway / tinyproxy = $(ratio "${R_RPS[airlock-gateway]}" "${R_RPS[tinyproxy]}")"
@@ -403,6 +450,26 @@ print_table() {
                 "${R_REQ[$name]}" $(( R_AUDIT[$name] - R_REQ[$name] ))
         done
     fi
+}
+
+# The response firewall's cost: the same document through Airlock without and with a schema.
+print_response_table() {
+    echo
+    echo "Response firewall: wrk -t$THREADS -c$CONNS -d${DURATION}s through Airlock gateway, JSON Schema validation + re-serialization"
+    printf '%-9s %9s %9s %9s %10s %10s %11s %10s\n' document direct plain checked p99-plain p99-chk "check-cost" chk/direct
+    local size
+    for size in 2k 200k; do
+        local d=${R_RPS[direct-$size]} p=${R_RPS[airlock-$size]} c=${R_RPS[airlock-$size-checked]}
+        printf '%-9s %9s %9s %9s %10s %10s %10s%% %10s\n' "$size" "$d" "$p" "$c" "${R_P99[airlock-$size]}" \
+            "${R_P99[airlock-$size-checked]}" "$(awk -v p="$p" -v c="$c" 'BEGIN { printf "%.1f", (p - c) * 100 / p }')" \
+            "$(ratio "$c" "$d")"
+    done
+    echo "(check-cost = throughput lost to validation: 1 - checked/plain; target <= 15% for 2 KB)"
+    local name
+    for name in "${ORDER[@]}"; do
+        [[ "$name" == direct-* || "$name" == airlock-2* ]] || continue
+        [[ "${R_ERR[$name]}" == 0 ]] || echo "  errors in $name: ${R_ERR[$name]}"
+    done
 }
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -475,12 +542,24 @@ main() {
     if [[ "${SKIP_AIRLOCK:-0}" != 1 ]]; then start_airlock; fi
     log "  nginx $NGINX_PORT, squid $SQUID_PORT, tinyproxy $TINY_PORT${AIRLOCK_PORT:+, airlock $AIRLOCK_PORT}"
 
-    add_target direct          "$NGINX_PORT" direct
-    add_target squid           "$SQUID_PORT" forward
-    add_target tinyproxy       "$TINY_PORT"  forward
-    if [[ "${SKIP_AIRLOCK:-0}" != 1 ]]; then
-        add_target airlock-gateway "$AIRLOCK_PORT" gateway
-        add_target airlock-forward "$AIRLOCK_PORT" forward
+    local parts=${PARTS:-proxies responses}
+    if [[ " $parts " == *" proxies "* ]]; then
+        add_target direct          "$NGINX_PORT" direct
+        add_target squid           "$SQUID_PORT" forward
+        add_target tinyproxy       "$TINY_PORT"  forward
+        if [[ "${SKIP_AIRLOCK:-0}" != 1 ]]; then
+            add_target airlock-gateway "$AIRLOCK_PORT" gateway
+            add_target airlock-forward "$AIRLOCK_PORT" forward
+        fi
+    fi
+    local first_response=${#ORDER[@]}
+    if [[ " $parts " == *" responses "* && "${SKIP_AIRLOCK:-0}" != 1 ]]; then
+        local size
+        for size in 2k 200k; do
+            add_target "direct-$size"          "$NGINX_PORT"   direct  "/v1/doc-$size.json"
+            add_target "airlock-$size"         "$AIRLOCK_PORT" gateway "/v1/doc-$size.json"
+            add_target "airlock-$size-checked" "$AIRLOCK_PORT" checked "/v1/doc-$size.json"
+        done
     fi
 
     log "proxy-bench: sanity checks, then ${WARMUP}s warm-up + ${DURATION}s per target"
@@ -488,9 +567,15 @@ main() {
     for name in "${ORDER[@]}"; do sanity_check "$name"; done
     for name in "${ORDER[@]}"; do measure "$name"; done
 
-    print_table
+    if ((first_response > 0)); then
+        local all=("${ORDER[@]}")
+        ORDER=("${all[@]:0:first_response}")
+        print_table
+        ORDER=("${all[@]}")
+    fi
+    if ((${#ORDER[@]} > first_response)); then print_response_table; fi
     SOAK_FLAG=0
-    if [[ "${SKIP_AIRLOCK:-0}" != 1 ]]; then soak; fi
+    if [[ "${SKIP_AIRLOCK:-0}" != 1 && -n "${T_LUA[airlock-gateway]:-}" ]]; then soak; fi
     if [[ -n "${PIDS[airlock]:-}" ]] && ! kill -0 "${PIDS[airlock]}" 2>/dev/null; then
         die "Airlock exited during the benchmark (log: $TMP/airlock/stdout.log)"
     fi

@@ -2,17 +2,21 @@
 final class SchemaPattern: @unchecked Sendable {
     let source: String
     let regex: Regex<AnyRegexOutput>
+    /// The linear-time matcher, for the common subset of patterns (see `FastPattern`).
+    let fast: FastPattern?
 
     /// Compiles a pattern; nil if the syntax is not supported.
     init?(_ source: String) {
         self.source = source
         guard let r = try? Regex(SchemaPattern.translate(source)) else { return nil }
         regex = r
+        fast = FastPattern(source)
     }
 
     /// True if the pattern matches anywhere in `s`.
     func matches(_ s: String) -> Bool {
-        (try? regex.firstMatch(in: s)) != nil
+        if let fast { return fast.matches(s) }
+        return (try? regex.firstMatch(in: s)) != nil
     }
 
     /// Adapts ECMA-262 escapes that Swift reads differently (\d, \w, \s are ASCII/ECMA sets).
