@@ -79,7 +79,13 @@ enum AuditTable {
     static func render(_ events: [AuditEvent]) -> String {
         let header = ["TIME", "DECISION", "STATUS", "REASON", "UPSTREAM", "CLIENT", "METHOD", "URL", "ADDRESS"]
         var rows = [header]
+        var details: [Int: String] = [:]
         for e in events {
+            if e.decision != "allow" || e.rule != nil, let detail = e.detail ?? e.location {
+                var text = detail
+                if let rule = e.rule { text = "\(rule): " + text }
+                details[rows.count] = text.count > 160 ? String(text.prefix(159)) + "…" : text
+            }
             rows.append([
                 AuditEvent.rfc3339(e.time), e.decision, String(e.status), e.reason ?? "-", e.upstream ?? "-",
                 e.client, e.method, e.url.count > 70 ? String(e.url.prefix(69)) + "…" : e.url, e.address ?? "-",
@@ -88,9 +94,10 @@ enum AuditTable {
         var widths = [Int](repeating: 0, count: header.count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         var out = ""
-        for row in rows {
+        for (index, row) in rows.enumerated() {
             let cells = row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
             out += cells.joined(separator: "  ") + "\n"
+            if let detail = details[index] { out += "    ↳ \(detail)\n" }
         }
         out += "\(events.count) event(s)\n"
         return out

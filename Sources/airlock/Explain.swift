@@ -36,6 +36,7 @@ extension Airlock {
             let port: Int
             let upstream: Upstream
             var note: String?
+            var responses: String?
             if connect {
                 switch Router.tunnel(policy: policy, authority: url) {
                 case .deny(let denial, let u): return try deny(denial, upstream: u?.name)
@@ -51,6 +52,13 @@ extension Airlock {
                     (host, port, upstream) = (route.url.host, route.url.port, route.upstream)
                     print("url:      \(route.url)")
                     if let would = route.wouldDeny { note = "report: would deny \(would)" }
+                    let rules = route.upstream.responses.filter { $0.covers(method: method, subpath: route.subpath) }
+                    if !rules.isEmpty || route.upstream.unmatched == .block {
+                        responses = (rules.isEmpty ? "no rule covers this call" : "checked by " + rules.map(\.id).joined(separator: ", "))
+                            + " (first match by status; unmatched: \(route.upstream.unmatched.rawValue))"
+                    } else {
+                        responses = "not inspected (no rule covers this call)"
+                    }
                 }
             }
             print("upstream: \(upstream.name) (\(upstream.source))")
@@ -77,6 +85,7 @@ extension Airlock {
                 }
                 print("address:  \(address) allowed")
             }
+            if let responses { print("responses: \(responses)") }
             if let note {
                 print("decision: report (\(note))")
             } else {

@@ -61,6 +61,32 @@ import Testing
         #expect(result.err.contains("unknown key 'mehtods'"))
     }
 
+    @Test func checkCompilesSchemasAndNamesBrokenReferences() throws {
+        let folder = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ##"{"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}}"##.write(
+            to: folder.appendingPathComponent("thing.json"), atomically: true, encoding: .utf8)
+        let file = folder.appendingPathComponent("p.yaml")
+        try """
+        upstreams:
+          a:
+            url: https://a.example.com
+            responses:
+              - match: { path: "/things/*" }
+                schema: thing.json
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let result = try Self.run(["check", "--policy", file.path])
+        #expect(result.status == 1)
+        #expect(result.err.contains("p.yaml:5:"), "\(result.err)")
+        #expect(result.err.contains("a.responses[0]"))
+        #expect(result.err.contains("thing.json#/properties/a/$ref"), "\(result.err)")
+        #expect(result.err.contains("#/$defs/missing"))
+        // The example's schemas compile.
+        let example = try Self.run(["check", "--policy", Self.root.appendingPathComponent("Policies/example.yaml").path])
+        #expect(example.out.contains("demo.responses[0]: path /charges/*"), "\(example.out)")
+        #expect(example.out.contains("response firewall: 3 response rule(s), 2 schema(s)"))
+    }
+
     @Test func explainShowsTheDecisionWithoutSending() throws {
         let example = Self.root.appendingPathComponent("Policies/example.yaml").path
         let metadata = try Self.run(["explain", "--policy", example, "http://2852039166/latest/meta-data/"])
@@ -72,6 +98,8 @@ import Testing
         #expect(partner.out.contains("169.254.169.254"))
         let tunnel = try Self.run(["explain", "--policy", example, "--connect", "api.stripe.com:443"])
         #expect(tunnel.out.contains("tunnel_not_allowed"))
+        let demo = try Self.run(["explain", "--policy", example, "/demo/charges/ch_1.json"])
+        #expect(demo.out.contains("responses: checked by demo.responses[0], demo.responses[2]"), "\(demo.out)")
     }
 
     @Test func validateChecksXMLAgainstAnXSDWithExitCodes() throws {
