@@ -15,6 +15,7 @@
 #         THREADS=2 CONNS=64  wrk threads and connections
 #         KEEP_TMP=1          keep the temp dir (configs, logs, wrk output) for inspection
 #         PARTS="proxies responses"   which parts to run
+#         SIZES="2k 200k"     response documents measured in the responses part
 #
 # The machine this runs on has 2 cores shared by wrk, nginx and the proxy under test, so the
 # absolute numbers are low and noisy; the ratios between proxies are what this is for.
@@ -458,7 +459,7 @@ print_response_table() {
     echo "Response firewall: wrk -t$THREADS -c$CONNS -d${DURATION}s through Airlock gateway, JSON Schema validation + re-serialization"
     printf '%-9s %9s %9s %9s %10s %10s %11s %10s\n' document direct plain checked p99-plain p99-chk "check-cost" chk/direct
     local size
-    for size in 2k 200k; do
+    for size in ${SIZES:-2k 200k}; do
         local d=${R_RPS[direct-$size]} p=${R_RPS[airlock-$size]} c=${R_RPS[airlock-$size-checked]}
         printf '%-9s %9s %9s %9s %10s %10s %10s%% %10s\n' "$size" "$d" "$p" "$c" "${R_P99[airlock-$size]}" \
             "${R_P99[airlock-$size-checked]}" "$(awk -v p="$p" -v c="$c" 'BEGIN { printf "%.1f", (p - c) * 100 / p }')" \
@@ -555,7 +556,7 @@ main() {
     local first_response=${#ORDER[@]}
     if [[ " $parts " == *" responses "* && "${SKIP_AIRLOCK:-0}" != 1 ]]; then
         local size
-        for size in 2k 200k; do
+        for size in ${SIZES:-2k 200k}; do
             add_target "direct-$size"          "$NGINX_PORT"   direct  "/v1/doc-$size.json"
             add_target "airlock-$size"         "$AIRLOCK_PORT" gateway "/v1/doc-$size.json"
             add_target "airlock-$size-checked" "$AIRLOCK_PORT" checked "/v1/doc-$size.json"
