@@ -12,6 +12,11 @@ final class CurlTransfer {
     var headers: [(name: String, value: String)] = []
     var tooLarge = false
     var inflated: (decoded: Int, encoded: Int)?
+    /// Set once the final header block was offered to `request.stream`.
+    var streamDecided = false
+    var streaming = false
+    var received = 0
+    /// A failure after streaming began is still mapped, but the client already has the head.
     var refused: ([UInt8], Int)?
 
     init(easy: UnsafeMutableRawPointer, request: CurlRequest, completion: @escaping @Sendable (Result<CurlResponse, CurlFailure>) -> Void) {
@@ -103,7 +108,8 @@ final class CurlTransfer {
         let decoded = request.decodeContent && headers.contains { field in
             field.name.lowercased() == "content-encoding" && field.value.lowercased().filter { $0 != " " && $0 != "\t" } != "identity"
         }
-        return .success(CurlResponse(status: status, headers: headers, body: body, connectedAddress: ip.map { String(cString: $0) }, decoded: decoded))
+        return .success(CurlResponse(status: status, headers: headers, body: body, connectedAddress: ip.map { String(cString: $0) },
+                                     decoded: decoded, streamed: streaming, bodyBytes: received))
     }
 
     static func failure(_ code: CURLcode) -> CurlFailure {
@@ -131,9 +137,14 @@ private func transfer(_ pointer: UnsafeMutableRawPointer?) -> CurlTransfer? {
 private let curlWriteCallback: airlock_data_cb = { data, size, count, user in
     guard let t = transfer(user), let data else { return 0 }
     let n = size * count
-    if t.body.count + n > t.request.maxResponseBytes {
+    if t.received + n > t.request.maxResponseBytes {
         t.tooLarge = true
         return 0
+    }
+    t.received += n
+    if t.streaming, let stream = t.request.stream {
+        stream.body(Array(UnsafeRawBufferPointer(start: data, count: n)))
+        return n
     }
     if t.request.decodeContent, t.body.count + n > 64 << 10 {
         // Decompression bombs: compare what was decoded with what came over the wire.
@@ -157,7 +168,20 @@ private let curlHeaderCallback: airlock_data_cb = { data, size, count, user in
     func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0d || b == 0x0a }
     var end = n
     while end > 0, isSpace(line[end - 1]) { end -= 1 }
-    guard end > 0 else { return n }
+    guard end > 0 else {
+        // End of a header block: offer the final one (not 1xx) to the stream, once.
+        if let stream = t.request.stream, !t.streamDecided {
+            var status = 0
+            _ = airlock_easy_getinfo_long(t.easy, CURLINFO_RESPONSE_CODE, &status)
+            if status >= 200 {
+                t.streamDecided = true
+                var ip: UnsafePointer<CChar>?
+                _ = airlock_easy_getinfo_str(t.easy, CURLINFO_PRIMARY_IP, &ip)
+                t.streaming = stream.head(status, t.headers, ip.map { String(cString: $0) })
+            }
+        }
+        return n
+    }
     if end >= 5, line[0] == 0x48, line[1] == 0x54, line[2] == 0x54, line[3] == 0x50, line[4] == 0x2f {  // "HTTP/"
         t.headers.removeAll(keepingCapacity: true)
     } else if line[0] == 0x20 || line[0] == 0x09 {

@@ -29,6 +29,8 @@ public struct CurlRequest: Sendable {
     public var decodeContent = false
     /// With `decodeContent`: the largest decoded/encoded ratio, enforced past 64 KiB decoded.
     public var maxCompressionRatio = 100
+    /// Hands the response over as it arrives (the size cap still applies); nil buffers it.
+    public var stream: CurlStream?
 
     /// Creates a request.
     public init(
@@ -49,6 +51,22 @@ public struct CurlRequest: Sendable {
     }
 }
 
+/// Receives a response while it arrives, on the engine thread (keep both calls short).
+public struct CurlStream: Sendable {
+    /// The final response's status, header fields and connected address, once its header block is
+    /// complete. Return true to receive its body through `body` instead of in `CurlResponse.body`.
+    public var head: @Sendable (_ status: Int, _ headers: [(name: String, value: String)], _ address: String?) -> Bool
+    /// Body bytes in order (only after `head` returned true).
+    public var body: @Sendable (_ chunk: [UInt8]) -> Void
+
+    /// Creates a stream sink.
+    public init(head: @escaping @Sendable (Int, [(name: String, value: String)], String?) -> Bool,
+                body: @escaping @Sendable ([UInt8]) -> Void) {
+        self.head = head
+        self.body = body
+    }
+}
+
 /// What came back from a completed exchange.
 public struct CurlResponse: Sendable {
     /// The final response's status code.
@@ -61,6 +79,10 @@ public struct CurlResponse: Sendable {
     public var connectedAddress: String?
     /// Whether libcurl decoded a `Content-Encoding` (the body is the decoded one).
     public var decoded = false
+    /// Whether the body went through `CurlRequest.stream` (then `body` is empty).
+    public var streamed = false
+    /// Body bytes received (streamed or not).
+    public var bodyBytes = 0
 }
 
 /// Why an exchange failed; every libcurl error code is mapped here, in one place.

@@ -18,7 +18,21 @@ extension ProxyHandler {
         services.begin()
         let inbox = self.inbox ?? services.inbox(for: context.eventLoop)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        services.exchange.run(route: route, headers: headers, body: bytes) { result in
+        // Responses no rule inspects are relayed as they arrive (Exchange and UpstreamClient decide per hop).
+        let stream = route.method == "HEAD" ? nil : UpstreamStream(
+            head: { status, fields, _ in
+                inbox.submit {
+                    let (handler, context) = bound.value
+                    handler.streamHead(context: context, requestID: finalRecord.requestID, keepAlive: keepAlive, status: status, fields: fields)
+                }
+            },
+            body: { chunk in
+                inbox.submit {
+                    let (handler, context) = bound.value
+                    handler.streamBody(context: context, chunk: chunk)
+                }
+            })
+        services.exchange.run(route: route, headers: headers, body: bytes, stream: stream) { result in
             inbox.submit {
                 let (handler, context) = bound.value
                 handler.answer(context: context, record: finalRecord, route: route, keepAlive: keepAlive, result: result)
@@ -33,6 +47,19 @@ extension ProxyHandler {
         case .failure(let failure):
             defer { services.end() }
             record.address = failure.address
+            if case .streaming(let status, let bytes) = state {
+                // The client has the head and part of the body: the only honest signal left is to
+                // cut the connection before the end of the message, after recording why.
+                let event = record.event(
+                    decision: "deny", reason: failure.denial.reason,
+                    detail: failure.denial.detail + "; \(bytes) body bytes were already relayed, so the connection was closed",
+                    status: status, upstreamStatus: status, bytesIn: bytes)
+                afterAudit(context: context, event: event) { handler, context in
+                    handler.state = .idle
+                    context.close(promise: nil)
+                }
+                return
+            }
             refuseAfterCall(context: context, record: record, denial: failure.denial, close: !keepAlive)
             return
         case .success(let value):
@@ -43,6 +70,10 @@ extension ProxyHandler {
         record.url = outcome.route.url.description
         record.host = outcome.route.url.hostString
         record.port = outcome.route.url.port
+        if outcome.response.streamed {
+            finishStream(context: context, record: record, route: route, keepAlive: keepAlive, outcome: outcome)
+            return
+        }
         guard outcome.response.inspectable else {
             deliver(context: context, record: record, route: route, keepAlive: keepAlive, outcome: outcome, verdict: nil)
             return
@@ -64,6 +95,48 @@ extension ProxyHandler {
             loop.execute {
                 let (handler, context) = bound.value
                 handler.deliver(context: context, record: finalRecord, route: route, keepAlive: keepAlive, outcome: outcome, verdict: verdict)
+            }
+        }
+    }
+
+    /// Sends the head of a relayed response (on the loop, before any of its body).
+    func streamHead(context: ChannelHandlerContext, requestID: String, keepAlive: Bool, status: Int, fields: [(name: String, value: String)]) {
+        guard case .waiting = state else { return }
+        state = .streaming(status: status, bytes: 0)
+        var headers = HTTPHeaders(fields.map { ($0.name, $0.value) })
+        headers.replaceOrAdd(name: "Airlock-Request-Id", value: requestID)
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
+        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+    }
+
+    /// Relays body bytes of a streamed response.
+    func streamBody(context: ChannelHandlerContext, chunk: [UInt8]) {
+        guard case .streaming(let status, let bytes) = state else { return }
+        state = .streaming(status: status, bytes: bytes + chunk.count)
+        var buffer = context.channel.allocator.buffer(capacity: chunk.count)
+        buffer.writeBytes(chunk)
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+    }
+
+    /// A relayed response is complete: audit it, then end the message.
+    func finishStream(context: ChannelHandlerContext, record: CallRecord, route: Route, keepAlive: Bool, outcome: ExchangeResult) {
+        defer { services.end() }
+        let wouldDeny = route.wouldDeny ?? outcome.wouldDeny
+        var details: [String] = wouldDeny.map { [$0.detail] } ?? []
+        if outcome.redirects > 0 {
+            details.append("followed \(outcome.redirects) redirect(s) from \(Redaction.url(route.url.description))")
+        }
+        let event = record.event(
+            decision: wouldDeny == nil ? "allow" : "report", reason: wouldDeny?.reason,
+            detail: details.isEmpty ? nil : details.joined(separator: "; "),
+            status: outcome.response.status, upstreamStatus: outcome.response.status, bytesIn: outcome.response.bodyBytes)
+        afterAudit(context: context, event: event) { handler, context in
+            handler.state = .idle
+            let done = context.writeAndFlush(handler.wrapOutboundOut(.end(nil)))
+            if !keepAlive {
+                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                done.whenComplete { _ in bound.value.close(promise: nil) }
             }
         }
     }

@@ -23,6 +23,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         case discarding
         /// The upstream call is in flight.
         case waiting
+        /// An uninspected response is being relayed as it arrives: head sent, body flowing.
+        case streaming(status: Int, bytes: Int)
         /// An allowed CONNECT whose `.end` has not arrived yet.
         case tunnelPending(CallRecord, TunnelRoute)
         /// Tunnel bytes from the client held until the upstream connection exists.
@@ -173,7 +175,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             openTunnel(context: context, record: record, tunnel: tunnel)
         case .discarding:
             state = .idle
-        case .idle, .waiting, .tunnelConnecting:
+        case .idle, .waiting, .streaming, .tunnelConnecting:
             break
         }
     }

@@ -33,18 +33,19 @@ public struct Exchange: Sendable {
     }
 
     /// Performs the call for `route`.
+    /// `stream` receives the final response as it arrives when no rule inspects it (see `UpstreamClient.send`).
     public func run(
-        route: Route, headers: [(name: String, value: String)], body: [UInt8],
+        route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream? = nil,
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
-        hop(route: route, headers: headers, body: body, followed: 0, completion: completion)
+        hop(route: route, headers: headers, body: body, stream: stream, followed: 0, completion: completion)
     }
 
     private func hop(
-        route: Route, headers: [(name: String, value: String)], body: [UInt8], followed: Int,
+        route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream?, followed: Int,
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
-        client.send(route: route, headers: headers, body: body) { [self] result in
+        client.send(route: route, headers: headers, body: body, stream: stream) { [self] result in
             let response: UpstreamResponse
             switch result {
             case .failure(let failure):
@@ -53,7 +54,7 @@ public struct Exchange: Sendable {
             case .success(let r):
                 response = r
             }
-            guard Self.isRedirect(response.status) else {
+            guard Self.isRedirect(response.status), !response.streamed else {
                 completion(.success(ExchangeResult(response: response, route: route, redirects: followed, wouldDeny: nil)))
                 return
             }
@@ -80,7 +81,7 @@ public struct Exchange: Sendable {
                 let sameOrigin = next.url.origin == route.url.origin
                 let nextHeaders = sameOrigin ? headers : HeaderFilter.crossOrigin(headers)
                 let nextBody = method == route.method ? body : []
-                hop(route: next, headers: nextHeaders, body: nextBody, followed: followed + 1, completion: completion)
+                hop(route: next, headers: nextHeaders, body: nextBody, stream: stream, followed: followed + 1, completion: completion)
             }
         }
     }

@@ -16,6 +16,27 @@ public struct UpstreamResponse: Sendable {
     public var decoded = false
     /// Whether the body may be inspected by response rules (it was asked for decoded).
     public var inspectable = false
+    /// Whether the body was handed over through an `UpstreamStream` (then `body` is empty).
+    public var streamed = false
+    /// Body bytes received, streamed or not.
+    public var bodyBytes = 0
+}
+
+/// Receives a response that no rule inspects while it arrives (from the engine thread).
+public struct UpstreamStream: Sendable {
+    /// Status, header fields (hop-by-hop, `Content-Length` and, unless allowed, `Set-Cookie` removed:
+    /// the relayed message is chunked, so its end can wait for the audit record) and the connected
+    /// address; called once, before any body bytes.
+    public var head: @Sendable (_ status: Int, _ headers: [(name: String, value: String)], _ address: String?) -> Void
+    /// Body bytes, in order.
+    public var body: @Sendable (_ chunk: [UInt8]) -> Void
+
+    /// Creates a sink.
+    public init(head: @escaping @Sendable (Int, [(name: String, value: String)], String?) -> Void,
+                body: @escaping @Sendable ([UInt8]) -> Void) {
+        self.head = head
+        self.body = body
+    }
 }
 
 /// A refused or failed upstream call: the refusal plus the address involved, for the audit log.
@@ -43,8 +64,10 @@ public final class UpstreamClient: Sendable {
     }
 
     /// Sends one request (no redirect handling; see `Exchange`).
+    /// With `stream`, a response that no rule inspects and that is not a redirect is handed over
+    /// as it arrives; everything else is buffered (under `limits.response_bytes` either way).
     public func send(
-        route: Route, headers: [(name: String, value: String)], body: [UInt8],
+        route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream? = nil,
         completion: @escaping @Sendable (Result<UpstreamResponse, UpstreamFailure>) -> Void
     ) {
         let url = route.url
@@ -91,6 +114,14 @@ public final class UpstreamClient: Sendable {
             )
             request.decodeContent = inspect
             request.maxCompressionRatio = upstream.limits.compressionRatio
+            if let stream, !inspect, route.method != "HEAD" {
+                let allowSetCookie = upstream.allowSetCookie
+                request.stream = CurlStream(head: { status, fields, address in
+                    guard !Exchange.isRedirect(status) else { return false }   // redirects are Exchange's to judge
+                    stream.head(status, HeaderFilter.response(fields, allowSetCookie: allowSetCookie), address)
+                    return true
+                }, body: stream.body)
+            }
             engine.perform(request) { result in
                 completion(Self.map(result, upstream: upstream, addressGuard: addressGuard, url: url, head: route.method == "HEAD", inspect: inspect))
             }
@@ -104,7 +135,8 @@ public final class UpstreamClient: Sendable {
             if response.decoded { headers = HeaderFilter.decoded(headers) }
             return .success(UpstreamResponse(
                 status: response.status, headers: headers, body: response.body,
-                address: response.connectedAddress, decoded: response.decoded, inspectable: inspect))
+                address: response.connectedAddress, decoded: response.decoded, inspectable: inspect,
+                streamed: response.streamed, bodyBytes: response.bodyBytes))
         case .failure(let failure):
             switch failure {
             case .refusedAddress(let bytes, let port):

@@ -84,6 +84,11 @@ import Testing
             "/v1/pets/4": .init(status: 503, headers: json, body: Array(#"{"message": "down"}"#.utf8)),
             "/v1/pets/5": .init(headers: [("Content-Type", "text/plain")], body: Array("Rex".utf8)),
             "/raw/gzip": .init(headers: json + [("Content-Encoding", "gzip"), ("Set-Cookie", "session=abc")], body: gzipped),
+            "/raw/slow": .init(headers: [("Content-Type", "text/plain")], chunks: [
+                .init(delayMs: 0, bytes: Array("first part, ".utf8)), .init(delayMs: 1500, bytes: Array("second part".utf8)),
+            ]),
+            "/raw/endless": .init(headers: [("Content-Type", "application/octet-stream")],
+                                  chunks: (0..<30).map { _ in .init(delayMs: 20, bytes: [UInt8](repeating: 0x61, count: 100_000)) }),
         ]
         return { request in
             let path = String(request.uri.prefix { $0 != "?" })
@@ -119,6 +124,7 @@ import Testing
             url: http://127.0.0.1:\(api)/raw
             allow_addresses: [127.0.0.1/32]
             set_cookie: allow
+            limits: { response_bytes: 1MiB }
         """
     }
 
@@ -288,6 +294,44 @@ import Testing
             #expect(reply.headers["content-encoding"] == "gzip")
             #expect(reply.headers["set-cookie"] == "session=abc")   // set_cookie: allow
             #expect(upstream.requests.last?.header("Accept-Encoding") == "gzip")
+        }
+    }
+
+    @Test func uninspectedResponsesAreRelayedAsTheyArrive() async throws {
+        try await Self.run { airlock, _ in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            process.arguments = ["-s", "-i", "--noproxy", "*", "--max-time", "20", "-w", "\n%{time_starttransfer} %{time_total}",
+                                 "http://127.0.0.1:\(airlock.port)/raw/slow"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            let timing = output.split(separator: "\n").last.map { $0.split(separator: " ").compactMap { Double($0) } } ?? []
+            #expect(timing.count == 2)
+            // The head and the first part arrive before the upstream has finished (1.5 s later).
+            #expect((timing.first ?? 9) < 1.0, "time to first byte \(timing)")
+            #expect((timing.last ?? 0) >= 1.4, "total \(timing)")
+            #expect(output.contains("first part, second part"))
+            let reply = Harness.parse(String(output.split(separator: "\n").dropLast().joined(separator: "\n")), exitCode: 0)
+            let event = try #require(airlock.auditEvent(for: reply))
+            #expect(event["decision"] as? String == "allow")
+            #expect(event["bytes_in"] as? Int == "first part, second part".utf8.count)
+        }
+    }
+
+    @Test func aRelayedResponseOverTheCapIsCutAndAudited() async throws {
+        try await Self.run { airlock, _ in
+            let reply = try airlock.curl(["--output", "-", "http://127.0.0.1:\(airlock.port)/raw/endless"])
+            #expect(reply.status == 200)          // the head was relayed before the cap was reached
+            #expect(reply.exitCode != 0)          // ...and the message never completed
+            #expect(reply.body.utf8.count <= 1 << 20)
+            let events = airlock.auditEvents().filter { ($0["url"] as? String)?.hasSuffix("/raw/endless") == true }
+            let event = try #require(events.last)
+            #expect(event["decision"] as? String == "deny")
+            #expect(event["reason"] as? String == "response_too_large")
+            #expect((event["detail"] as? String)?.contains("connection was closed") == true)
         }
     }
 }

@@ -23,8 +23,21 @@ public final class TestUpstream: Sendable {
         public var headers: [(String, String)] = [("Content-Type", "application/json")]
         public var body: [UInt8] = Array("{\"ok\":true}".utf8)
         public var delayMs: Int = 0
+        /// When set, the body is sent chunked (no Content-Length), each piece after its delay.
+        public var chunks: [Chunk]?
 
-        public init(status: Int = 200, headers: [(String, String)] = [("Content-Type", "application/json")], body: [UInt8] = Array("{\"ok\":true}".utf8), delayMs: Int = 0) {
+        /// One piece of a chunked body.
+        public struct Chunk: Sendable {
+            public var delayMs: Int
+            public var bytes: [UInt8]
+            public init(delayMs: Int, bytes: [UInt8]) {
+                self.delayMs = delayMs
+                self.bytes = bytes
+            }
+        }
+
+        public init(status: Int = 200, headers: [(String, String)] = [("Content-Type", "application/json")], body: [UInt8] = Array("{\"ok\":true}".utf8), delayMs: Int = 0, chunks: [Chunk]? = nil) {
+            self.chunks = chunks
             self.status = status
             self.headers = headers
             self.body = body
@@ -105,6 +118,10 @@ private final class UpstreamHandler: ChannelInboundHandler {
             log.withLockedValue { $0.append(request) }
             let response = route(request)
             var headers = HTTPHeaders(response.headers)
+            if let chunks = response.chunks {
+                sendChunked(context: context, status: response.status, headers: headers, chunks: chunks)
+                return
+            }
             headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
             let responseHead = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
             var buffer = context.channel.allocator.buffer(capacity: response.body.count)
@@ -122,6 +139,29 @@ private final class UpstreamHandler: ChannelInboundHandler {
             } else {
                 send()
             }
+        }
+    }
+
+    private func sendChunked(context: ChannelHandlerContext, status: Int, headers: HTTPHeaders, chunks: [TestUpstream.Response.Chunk]) {
+        var headers = headers
+        headers.remove(name: "Content-Length")
+        headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers))), promise: nil)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        var elapsed: Int64 = 0
+        for chunk in chunks {
+            elapsed += Int64(chunk.delayMs)
+            let bytes = chunk.bytes
+            context.eventLoop.scheduleTask(in: .milliseconds(elapsed)) {
+                let (handler, context) = bound.value
+                var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+                buffer.writeBytes(bytes)
+                context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            }
+        }
+        context.eventLoop.scheduleTask(in: .milliseconds(elapsed + 1)) {
+            let (handler, context) = bound.value
+            context.writeAndFlush(handler.wrapOutboundOut(.end(nil)), promise: nil)
         }
     }
 }
