@@ -193,7 +193,7 @@ extension ResponseFirewall {
                 return violation(reason, "\(error)", location: "line \(error.line), column \(error.column)", keyword: keyword)
             }
             guard let schema else {
-                return pass(body: JSONSerializer.serialize(value))
+                return pass(body: JSONSerializer.serialize(value, reservingCapacity: response.body.count))
             }
             // strip (on_violation) and strip_unknown (sanitize) both hand over only what the schema declares;
             // `strip` validates what is left, so an undeclared property can never be the reason for a block.
@@ -210,7 +210,7 @@ extension ResponseFirewall {
                 }
                 let note = removedCount == 0 ? nil
                     : "removed \(removedCount) undeclared propert\(removedCount == 1 ? "y" : "ies") (\(rule.rule.onViolation == .strip ? "on_violation strip" : "sanitize strip_unknown")): \(removedPointers.joined(separator: ", "))\(removedCount > removedPointers.count ? ", …" : "")"
-                return pass(body: JSONSerializer.serialize(candidate), note: note,
+                return pass(body: JSONSerializer.serialize(candidate, reservingCapacity: response.body.count), note: note,
                             location: removedPointers.first, keyword: removedCount == 0 ? nil : "strip_unknown")
             }
             let first = schema.validate(candidate).violations.first

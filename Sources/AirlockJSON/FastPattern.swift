@@ -58,8 +58,12 @@ struct FastPattern: Sendable {
     let skippable: UInt64
     /// Bit i set: item i repeats (star).
     let repeating: UInt64
-    /// The items' sets, unpacked for the matching loop.
-    let sets: [CharSet]
+    /// Per ASCII byte, the items (bits) whose set accepts it: one load per input byte steps every active
+    /// state at once (shift-and), instead of testing each active item's set in turn.
+    let asciiMasks: [UInt64]
+    /// The items accepting any non-ASCII scalar, and those accepting every one but U+2028/U+2029 too.
+    let beyondAll: UInt64
+    let beyondNonTerminators: UInt64
 
     init?(_ source: String) {
         var bytes = Array(source.utf8)
@@ -106,7 +110,22 @@ struct FastPattern: Sendable {
             skip |= 1 << UInt64(k)
         }
         self.repeating = star
-        self.sets = items.map(\.set)
+        var masks = [UInt64](repeating: 0, count: 128)
+        var all: UInt64 = 0
+        var nonTerminators: UInt64 = 0
+        for (k, item) in items.enumerated() {
+            let set = item.set
+            let bit: UInt64 = 1 << UInt64(k)
+            for b in 0..<128 where set.containsASCII(UInt8(b)) { masks[b] |= bit }
+            switch set.beyond {
+            case .none: break
+            case .all: all |= bit; nonTerminators |= bit
+            case .allButLineTerminators: nonTerminators |= bit
+            }
+        }
+        self.asciiMasks = masks
+        self.beyondAll = all
+        self.beyondNonTerminators = nonTerminators
         self.items = items
         self.anchoredStart = start
         self.anchoredEnd = end
@@ -235,39 +254,44 @@ struct FastPattern: Sendable {
         let accept: UInt64 = 1 << UInt64(items.count)
         var current = closure(1)
         if current & accept != 0, !anchoredEnd { return true }
-        return sets.withUnsafeBufferPointer { sets in
+        return asciiMasks.withUnsafeBufferPointer { masks in
             var i = 0
             let n = bytes.count
+            var lastHits = UInt64.max   // never a real `hits` (the accept bit is masked out)
+            var lastNext: UInt64 = 0
             while i < n {
                 let byte = bytes[i]
                 i += 1
-                if byte >= 0x80 && byte < 0xC0 { continue }   // continuation bytes belong to the scalar already seen
-                // U+2028 / U+2029 (E2 80 A8 / E2 80 A9) are line terminators for `.`.
-                let isLineSeparator = byte == 0xE2 && i + 1 < n && bytes[i] == 0x80 && (bytes[i + 1] == 0xA8 || bytes[i + 1] == 0xA9)
-                var next: UInt64 = 0
-                var active = current & (accept &- 1)
-                while active != 0 {
-                    let k = active.trailingZeroBitCount
-                    active &= active &- 1
-                    let set = sets[k]
-                    let hit: Bool
-                    if byte < 0x80 {
-                        hit = set.containsASCII(byte)
-                    } else {
-                        switch set.beyond {
-                        case .none: hit = false
-                        case .all: hit = true
-                        case .allButLineTerminators: hit = !isLineSeparator
-                        }
-                    }
-                    guard hit else { continue }
-                    let bit: UInt64 = 1 << UInt64(k)
-                    next |= repeating & bit != 0 ? bit : bit << 1
+                let accepting: UInt64
+                if byte < 0x80 {
+                    accepting = masks[Int(byte)]
+                } else if byte < 0xC0 {
+                    continue   // continuation bytes belong to the scalar already seen
+                } else {
+                    // U+2028 / U+2029 (E2 80 A8 / E2 80 A9) are line terminators for `.`.
+                    let isLineSeparator = byte == 0xE2 && i + 1 < n && bytes[i] == 0x80 && (bytes[i + 1] == 0xA8 || bytes[i + 1] == 0xA9)
+                    accepting = isLineSeparator ? beyondAll : beyondNonTerminators
                 }
-                if !anchoredStart { next |= 1 }
-                current = closure(next)
+                // Active items that accept the byte: repeating ones stay, the others advance one item.
+                // The new state depends on `hits` alone, and inside a `*`/`+` run it repeats byte after byte:
+                // reuse the last result then instead of shifting and closing again.
+                let hits = current & (accept &- 1) & accepting
+                if hits != lastHits {
+                    var next = (hits & repeating) | ((hits & ~repeating) << 1)
+                    if !anchoredStart { next |= 1 }
+                    lastHits = hits
+                    lastNext = closure(next)
+                }
+                let unchanged = current == lastNext
+                current = lastNext
                 if current & accept != 0, !anchoredEnd { return true }
                 if current == 0 { return false }
+                // A fixed point (e.g. inside `[0-9a-zA-Z]+`): every following ASCII byte giving the same
+                // `hits` leaves the state as it is, so skip over those bytes in a tight loop.
+                if unchanged {
+                    let live = current & (accept &- 1)
+                    while i < n, bytes[i] < 0x80, live & masks[Int(bytes[i])] == hits { i += 1 }
+                }
             }
             return current & accept != 0
         }

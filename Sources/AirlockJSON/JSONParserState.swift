@@ -6,16 +6,24 @@ struct JSONParserState {
     var i = 0
     var depth = 0
     var scratch: [UInt8] = []
-    /// Key hashes of the objects being parsed, one frame per open object (duplicate-key detection).
+    /// Key hashes of the objects being parsed, one frame per open object (duplicate-key detection): the
+    /// live entries are `keyHashes[..<keyTop]`. Closing an object just lowers `keyTop`, and later keys
+    /// overwrite the stale slots (shrinking the array per object cost a `replaceSubrange` call each time).
     var keyHashes: [UInt64] = []
+    var keyTop = 0
     /// FNV-1a hash of the decoded bytes of the last string parsed (used for object keys).
     var lastStringHash: UInt64 = 0
-    /// Recently seen object keys by hash slot: repeated keys reuse one String (no decode, no allocation).
-    /// Allocated only once a document has shown enough keys to amortize it (small documents skip it).
-    var keyCache: [String?] = []
+    /// Recently seen object keys, direct-mapped by key hash: a repeated key (API lists repeat a few names)
+    /// reuses one String instead of being validated and built again (see `internKey`). Sized by
+    /// `keyCacheSlots`, and only allocated once `keysSeen` reaches `keyCacheAfter`: a document with a
+    /// handful of keys would not earn back its setup.
+    var keyCache: [KeySlot] = []
     var keysSeen = 0
+    static let keyCacheAfter = 8
     /// Entry count of the last object closed at each depth (capacity hint).
     var sizeHints = SIMD16<Int>(repeating: 0)
+    /// Item count of the last array closed at each depth (capacity hint, as for objects).
+    var arrayHints = SIMD16<Int>(repeating: 0)
 
     init(_ p: UnsafeBufferPointer<UInt8>, _ limits: JSONParser.Limits) {
         self.p = p
@@ -87,6 +95,10 @@ struct JSONParserState {
         var items: [JSONValue] = []
         skipWhitespace()
         if i < p.count && p[i] == UInt8(ascii: "]") { i += 1; depth -= 1; return .array(items) }
+        // Start at 4 items or the size of the last array closed at this depth: growing from one item
+        // reallocated four times on the way to a 9-item list, a visible cost on small documents.
+        let hintSlot = min(depth, arrayHints.scalarCount - 1)
+        items.reserveCapacity(max(4, arrayHints[hintSlot]))
         while true {
             if items.count >= limits.maxArrayItems { throw fail(.tooManyArrayItems(limit: limits.maxArrayItems), i) }
             skipWhitespace()
@@ -99,6 +111,7 @@ struct JSONParserState {
             if c == UInt8(ascii: "]") { break }
             throw fail(.unexpectedByte(c), i - 1)
         }
+        arrayHints[hintSlot] = min(items.count, 256)
         depth -= 1
         return .array(items)
     }
@@ -111,10 +124,13 @@ struct JSONParserState {
         // Objects at the same depth tend to have the same shape (API lists): reserve the last size seen there.
         let hintSlot = min(depth, sizeHints.scalarCount - 1)
         entries.reserveCapacity(max(4, sizeHints[hintSlot]))
-        let frame = keyHashes.count
-        defer { keyHashes.removeSubrange(frame...) }
+        let frame = keyTop
+        defer { keyTop = frame }
         var bigIndex: [UInt64: [Int]]? = nil
-        var filter = SIMD4<UInt64>(repeating: 0)
+        // 128-bit filter on key hashes, as two plain words: a SIMD vector indexed by a runtime lane was
+        // spilled and reloaded around every key (a store-forwarding stall that showed in wall time).
+        var filterLow: UInt64 = 0
+        var filterHigh: UInt64 = 0
         skipWhitespace()
         if i < p.count && p[i] == UInt8(ascii: "}") { i += 1; depth -= 1; return .object(entries) }
         while true {
@@ -128,18 +144,21 @@ struct JSONParserState {
             let key = try parseString(isKey: true)
             // Duplicate keys (I-JSON, code-point exact): FNV-1a hashes compared first, bytes on a hash match.
             let h = lastStringHash
-            // 256-bit filter on the hash: a key whose bit is clear cannot be a duplicate (no scan needed).
+            // 128-bit filter on the hash: a key whose bit is clear cannot be a duplicate (no scan needed).
+            // Both words are updated without a branch (which word is random, so a branch would mispredict).
             let bit: UInt64 = 1 << ((h >> 58) & 63)
-            let word = Int((h >> 56) & 3)
-            let maybeSeen = filter[word] & bit != 0
-            filter[word] |= bit
+            let high = h & (1 << 57) != 0
+            let maybeSeen = (high ? filterHigh : filterLow) & bit != 0
+            filterHigh |= high ? bit : 0
+            filterLow |= high ? 0 : bit
             if !maybeSeen {
                 // New key for sure; still record it for the large-object index.
                 if bigIndex != nil { bigIndex?[h, default: []].append(entries.count) }
             } else if entries.count < 128 {
+                let top = keyTop
                 let hit = keyHashes.withUnsafeBufferPointer { kh -> Bool in
                     var k = frame
-                    while k < kh.count {
+                    while k < top {
                         if kh[k] == h { return true }
                         k += 1
                     }
@@ -151,7 +170,7 @@ struct JSONParserState {
             } else {
                 if bigIndex == nil {
                     var idx: [UInt64: [Int]] = [:]
-                    for k in frame..<keyHashes.count { idx[keyHashes[k], default: []].append(k - frame) }
+                    for k in frame..<keyTop { idx[keyHashes[k], default: []].append(k - frame) }
                     bigIndex = idx
                 }
                 if let hits = bigIndex?[h] {
@@ -159,7 +178,13 @@ struct JSONParserState {
                 }
                 bigIndex?[h, default: []].append(entries.count)
             }
-            keyHashes.append(h)
+            if keyTop < keyHashes.count {
+                keyHashes[keyTop] = h
+            } else {
+                if keyHashes.isEmpty { keyHashes.reserveCapacity(16) }   // skips the 1-2-4-8 regrowth
+                keyHashes.append(h)
+            }
+            keyTop += 1
             skipWhitespace()
             guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
             guard p[i] == UInt8(ascii: ":") else { throw fail(.unexpectedByte(p[i]), i) }
@@ -264,5 +289,24 @@ struct JSONParserState {
             throw fail(.numberTooLarge(limit: limits.maxNumberExponent), start)
         }
         return JSONNumber(storage: storage)
+    }
+}
+
+extension JSONParserState {
+    /// One key-cache entry: an unescaped key, its hash, and where it occurred in the input (`count` -1: empty).
+    struct KeySlot {
+        var hash: UInt64 = 0
+        var offset = 0
+        var count = -1
+        var key = ""
+    }
+
+    /// Slots for the key cache: about one per 64 input bytes, a power of two in 32...512. Setting up and
+    /// freeing the table is a fixed cost per document, so small documents get a small one (a 512-slot
+    /// table cost a 2 KB document a tenth of its parse) while large ones still keep many distinct keys apart.
+    @inline(__always)
+    static func keyCacheSlots(forBytes n: Int) -> Int {
+        let want = max(32, min(512, n >> 6))
+        return 1 << (Int.bitWidth - (want - 1).leadingZeroBitCount)
     }
 }

@@ -39,23 +39,7 @@ extension JSONParserState {
                 if isKey {
                     let h = JSONParserState.fnv(p, start, raw.count)
                     lastStringHash = h
-                    let slot = Int(truncatingIfNeeded: h & 511)
-                    keysSeen += 1
-                    if keyCache.isEmpty {
-                        if keysSeen < 64 { return String(decoding: raw, as: UTF8.self) }
-                        keyCache = [String?](repeating: nil, count: 512)
-                    }
-                    if var cached = keyCache[slot] {
-                        let same = cached.withUTF8 { c in
-                            guard c.count == raw.count else { return false }
-                            guard let x = c.baseAddress, let y = raw.baseAddress else { return true }
-                            return memcmp(x, y, raw.count) == 0
-                        }
-                        if same { return cached }
-                    }
-                    let s = String(decoding: raw, as: UTF8.self)
-                    keyCache[slot] = s
-                    return s
+                    return internKey(start, raw.count, hash: h)
                 }
                 return String(decoding: raw, as: UTF8.self)
             }
@@ -90,6 +74,29 @@ extension JSONParserState {
             if scratch.count > limits.maxStringLength { throw fail(.stringTooLong(limit: limits.maxStringLength), start) }
         }
         throw fail(.unexpectedEndOfInput, i)
+    }
+
+    /// The String for an unescaped key at `p[start..<start+count]` with hash `h`, from the key cache when the
+    /// same key was seen before. A slot remembers where its key occurred in the input, so a hit is checked
+    /// with the hash and one `memcmp` of input bytes, without touching the cached String's storage.
+    @inline(__always)
+    mutating func internKey(_ start: Int, _ count: Int, hash h: UInt64) -> String {
+        let raw = UnsafeBufferPointer(rebasing: p[start..<start + count])
+        if keyCache.isEmpty {
+            keysSeen += 1
+            if keysSeen < JSONParserState.keyCacheAfter { return String(decoding: raw, as: UTF8.self) }
+            keyCache = [KeySlot](repeating: KeySlot(), count: JSONParserState.keyCacheSlots(forBytes: p.count))
+        }
+        let slot = Int(truncatingIfNeeded: h) & (keyCache.count - 1)
+        let hit = keyCache.withUnsafeBufferPointer { cache -> Bool in
+            let e = cache[slot]
+            guard e.hash == h, e.count == count, let base = p.baseAddress else { return false }
+            return count == 0 || memcmp(base + e.offset, base + start, count) == 0
+        }
+        if hit { return keyCache[slot].key }
+        let key = String(decoding: raw, as: UTF8.self)
+        keyCache[slot] = KeySlot(hash: h, offset: start, count: count, key: key)
+        return key
     }
 
     /// Validates one multi-byte UTF-8 sequence at `i` (no overlongs, no surrogates, ≤ U+10FFFF).

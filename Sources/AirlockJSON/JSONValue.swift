@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An immutable JSON value tree produced by `JSONParser`; objects keep their key order.
 public enum JSONValue: Sendable, Equatable {
     /// JSON `null`.
@@ -35,12 +41,18 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// Code-point exact string equality (Swift's `==` would also equate canonically equivalent strings).
+    /// One `memcmp` (a generic element-by-element compare cost hundreds of instructions per enum/const check).
     @inline(__always)
     static func sameBytes(_ a: String, _ b: String) -> Bool {
         if a.utf8.count != b.utf8.count { return false }
         var x = a
         var y = b
-        return x.withUTF8 { xa in y.withUTF8 { ya in xa.elementsEqual(ya) } }
+        return x.withUTF8 { xa in
+            y.withUTF8 { ya in
+                guard let p = xa.baseAddress, let q = ya.baseAddress else { return xa.count == ya.count }
+                return memcmp(p, q, xa.count) == 0
+            }
+        }
     }
 
     /// Linear lookup in an ordered object body (objects are small; order must be kept).

@@ -26,7 +26,7 @@ extension ValidationRun {
             // UTF-8 length bounds the scalar count (len/4 ≤ scalars ≤ len): count only when it matters.
             let bytes = s.utf8.count
             let sure = (n.maxLength.map { bytes <= $0 } ?? true) && (n.minLength.map { bytes / 4 >= $0 } ?? true)
-            let len = sure ? -1 : s.unicodeScalars.count
+            let len = sure ? -1 : ValidationRun.scalarCount(s)
             if !sure, let m = n.minLength, len < m {
                 report(n, "minLength", "string is shorter than \(m) characters"); ok = false; if stop { return false }
             }
@@ -131,23 +131,25 @@ extension ValidationRun {
     }
 
     /// properties / patternProperties / additionalProperties over the entries, counting required hits.
+    /// Keys and values are used in place as `o[i].key` / `o[i].value` rather than bound to locals: a local
+    /// is a copy, i.e. a retain/release pair per entry, which was a large share of validating small objects.
     mutating func validateProperties(_ n: SchemaNode, _ o: UnsafeBufferPointer<(key: String, value: JSONValue)>,
                                      _ ev: inout Evaluated, _ seenRequired: inout Int) -> Bool {
         var ok = true
         let hasProps = !n.propertyTable.isEmpty
         let hasPatterns = !n.patternProperties.isEmpty
+        let additional = n.additionalProperties
         let count = n.listNames.count
         var guess = 0
         n.listNames.withUnsafeBufferPointer { names in
         n.listSchemas.withUnsafeBufferPointer { schemas in
         n.listRequired.withUnsafeBufferPointer { required in
             for i in 0..<o.count {
-                let key = o[i].key
                 var matched = false
                 var slot = -1
-                if guess < count && names[guess] == key {
+                if guess < count && names[guess] == o[i].key {
                     slot = guess
-                } else if hasProps, let e = n.propertyTable[key] {
+                } else if hasProps, let e = n.propertyTable[o[i].key] {
                     slot = e.index
                 }
                 if slot >= 0 {
@@ -156,34 +158,46 @@ extension ValidationRun {
                     if let s = schemas[slot].node {
                         matched = true
                         if !(s.isLeaf && ValidationRun.leafAccepts(s, o[i].value))
-                            && !validateChild(s, o[i].value, .key(key)) {
+                            && !validateChild(s, o[i].value, .key(o[i].key)) {
                             ok = false; if stop { return }
                         }
                     }
                 }
                 if hasPatterns {
-                    for (p, s) in n.patternProperties where p.matches(key) {
+                    for (p, s) in n.patternProperties where p.matches(o[i].key) {
                         matched = true
-                        if !validateChild(s, o[i].value, .key(key)) { ok = false; if stop { return } }
+                        if !validateChild(s, o[i].value, .key(o[i].key)) { ok = false; if stop { return } }
                     }
                 }
-                if !matched, let s = n.additionalProperties {
+                if !matched, let s = additional {
                     matched = true
-                    if !validateChild(s, o[i].value, .key(key)) {
+                    if !(s.isLeaf && ValidationRun.leafAccepts(s, o[i].value))
+                        && !validateChild(s, o[i].value, .key(o[i].key)) {
                         if s.constant == false && quiet == 0 {
-                            path.append(.key(key))
-                            report(n, "additionalProperties", "property \"\(key)\" is not allowed")
+                            path.append(.key(o[i].key))
+                            report(n, "additionalProperties", "property \"\(o[i].key)\" is not allowed")
                             path.removeLast()
                         }
                         ok = false; if stop { return }
                     }
                 }
-                if tracking && matched { ev.insertProp(key) }
+                if tracking && matched { ev.insertProp(o[i].key) }
             }
         }
         }
         }
         return ok
+    }
+
+    /// Unicode scalars in `s`: its UTF-8 bytes that are not continuation bytes (the generic
+    /// `unicodeScalars.count` walks scalar indices and cost more than the rest of the string checks).
+    static func scalarCount(_ s: String) -> Int {
+        var s = s
+        return s.withUTF8 { u in
+            var count = 0
+            for b in u where b & 0xC0 != 0x80 { count += 1 }
+            return count
+        }
     }
 
     /// Fast acceptance for leaf schemas (type, nullable, maxLength only); false means "run the full check".
@@ -203,7 +217,9 @@ extension ValidationRun {
         }
     }
 
-    /// Validates a child value with its path token pushed.
+    /// Validates a child value with its path token pushed. Inlined so that the token (a String retain for
+    /// `.key`) is only built when it is pushed, i.e. not while probing or in `isValid`'s quiet mode.
+    @inline(__always)
     mutating func validateChild(_ s: SchemaNode, _ v: JSONValue, _ token: PathToken) -> Bool {
         var sub = Evaluated()
         if quiet > 0 { return validate(s, v, &sub) }

@@ -4,8 +4,9 @@ import Foundation
 /// Throughput benchmark: parse + validate from bytes, reporting MB/s and documents/s.
 /// Usage:
 ///   airlock-json-bench --stripe SPEC FIXTURES [--reps N]
-///   airlock-json-bench --schema FILE [--pointer P] [--items] [--reps N] DOC...
+///   airlock-json-bench --schema FILE [--pointer P] [--items] [--serialize] [--reps N] DOC...
 /// `--items` validates each element of a top-level array against the schema (the parse covers the whole file).
+/// `--serialize` runs what the egress proxy does per response: parse, `isValid`, then canonical re-serialization.
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data((message + "\n").utf8))
@@ -23,6 +24,7 @@ var schemaFile: String?
 var pointer: String?
 var items = false
 var parseOnly = false
+var serialize = false
 var stripe: (String, String)?
 var docs: [String] = []
 while !args.isEmpty {
@@ -33,6 +35,7 @@ while !args.isEmpty {
     case "--pointer": pointer = args.isEmpty ? nil : args.removeFirst()
     case "--items": items = true
     case "--parse-only": parseOnly = true
+    case "--serialize": serialize = true
     case "--stripe":
         guard args.count >= 2 else { fail("--stripe SPEC FIXTURES") }
         stripe = (args.removeFirst(), args.removeFirst())
@@ -66,6 +69,8 @@ do {
 
 let totalBytes = work.reduce(0) { $0 + $1.1.count }
 var invalid = 0
+/// Sum of serialized lengths, so the optimizer cannot drop the serializer's work.
+var serializedBytes = 0
 let limits = JSONParser.Limits(maxBytes: 1 << 30, maxArrayItems: 1 << 26)
 let clock = ContinuousClock()
 /// Runs `reps` passes over all documents; returns seconds.
@@ -73,7 +78,13 @@ let clock = ContinuousClock()
     let elapsed = clock.measure {
         for _ in 0..<reps {
             for (v, bytes) in work {
-                if parseOnly {
+                if serialize {
+                    guard let value = try? JSONParser(limits: limits).parse(bytes), v.schema.isValid(value) else {
+                        invalid += 1
+                        continue
+                    }
+                    serializedBytes &+= JSONSerializer.serialize(value, reservingCapacity: bytes.count).count
+                } else if parseOnly {
                     if (try? JSONParser(limits: limits).parse(bytes)) == nil { invalid += 1 }
                 } else if items {
                     guard case let .array(elements)? = try? JSONParser(limits: limits).parse(bytes) else { invalid += 1; continue }
@@ -102,4 +113,5 @@ let mb = Double(totalBytes * perRound) / 1_000_000
 let docsCount = Double(work.count * perRound)
 print(String(format: "airlock: %.1f MB/s, %.0f docs/s (%d docs, %d bytes, %d reps/round, best round %.3f s, %d invalid)",
              mb / seconds, docsCount / seconds, work.count, totalBytes, perRound, seconds, invalid / 5))
+if serialize { print("serialized bytes per pass:", serializedBytes / (5 * perRound)) }
 print(String(format: "RESULT %.3f %.3f", mb / seconds, docsCount / seconds))
