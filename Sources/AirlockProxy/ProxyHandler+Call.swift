@@ -107,7 +107,8 @@ extension ProxyHandler {
         headers.replaceOrAdd(name: "Airlock-Request-Id", value: requestID)
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
         let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
-        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        flushSoon(context: context)
     }
 
     /// Relays body bytes of a streamed response.
@@ -116,7 +117,21 @@ extension ProxyHandler {
         state = .streaming(status: status, bytes: bytes + chunk.count)
         var buffer = context.channel.allocator.buffer(capacity: chunk.count)
         buffer.writeBytes(chunk)
-        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        flushSoon(context: context)
+    }
+
+    /// One flush after the pieces that arrived together (head, chunks, often the end) are written:
+    /// a small response then leaves in one send instead of one per piece.
+    func flushSoon(context: ChannelHandlerContext) {
+        guard !flushPending else { return }
+        flushPending = true
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (handler, context) = bound.value
+            handler.flushPending = false
+            context.flush()
+        }
     }
 
     /// A relayed response is complete: audit it, then end the message.

@@ -35,6 +35,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     let services: ProxyServices
     var clientName = "unknown"
     var inbox: LoopInbox?
+    /// A flush of relayed response pieces is scheduled on the loop.
+    var flushPending = false
 
     init(services: ProxyServices) {
         self.services = services
