@@ -121,9 +121,7 @@ struct JSONParserState {
         if depth > maxDepth { throw fail(.tooDeep(limit: maxDepth), i) }
         i += 1
         var entries: [(key: String, value: JSONValue)] = []
-        // Objects at the same depth tend to have the same shape (API lists): reserve the last size seen there.
         let hintSlot = min(depth, sizeHints.scalarCount - 1)
-        entries.reserveCapacity(max(4, sizeHints[hintSlot]))
         let frame = keyTop
         defer { keyTop = frame }
         var bigIndex: [UInt64: [Int]]? = nil
@@ -132,7 +130,9 @@ struct JSONParserState {
         var filterLow: UInt64 = 0
         var filterHigh: UInt64 = 0
         skipWhitespace()
-        if i < p.count && p[i] == UInt8(ascii: "}") { i += 1; depth -= 1; return .object(entries) }
+        if i < p.count && p[i] == UInt8(ascii: "}") { i += 1; depth -= 1; return .object(entries) }   // `{}` allocates nothing
+        // Objects at the same depth tend to have the same shape (API lists): reserve the last size seen there.
+        entries.reserveCapacity(max(4, sizeHints[hintSlot]))
         while true {
             if entries.count >= limits.maxObjectEntries {
                 throw fail(.tooManyObjectEntries(limit: limits.maxObjectEntries), i)

@@ -43,6 +43,18 @@ while !args.isEmpty {
     }
 }
 
+/// A line of /proc/self/status in KiB (`VmRSS`, `VmHWM`), 0 where unavailable.
+func procStatusKiB(_ field: String) -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+    return 0
+}
+
+/// Resident memory before the documents are read (schema loaded and compiled); peak is measured from here.
+var baselineKiB = 0
+
 /// (validator, document bytes) pairs to time.
 var work: [(JSONDocumentValidator, [UInt8])] = []
 let parser = JSONParser(limits: .init(maxBytes: 1 << 30, maxDepth: 200))
@@ -59,6 +71,9 @@ do {
     } else if let schemaFile {
         let v = try JSONDocumentValidator(schemaFile: schemaFile, pointer: pointer, refDirectories: [],
                                           options: .init(limits: .init(maxBytes: 1 << 30)))
+        // Reset the peak-RSS mark (Linux: "5" > clear_refs) so the peak below is the documents' own.
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        baselineKiB = procStatusKiB("VmRSS")
         for d in docs { work.append((v, readBytes(d))) }
     } else {
         fail("usage: airlock-json-bench --stripe SPEC FIXTURES | --schema FILE [--pointer P] [--items] DOC...")
@@ -114,4 +129,10 @@ let docsCount = Double(work.count * perRound)
 print(String(format: "airlock: %.1f MB/s, %.0f docs/s (%d docs, %d bytes, %d reps/round, best round %.3f s, %d invalid)",
              mb / seconds, docsCount / seconds, work.count, totalBytes, perRound, seconds, invalid / 5))
 if serialize { print("serialized bytes per pass:", serializedBytes / (5 * perRound)) }
+if baselineKiB > 0 {
+    // Input bytes held + the parsed tree + validation, over what the loaded schema already used.
+    let peak = procStatusKiB("VmHWM") - baselineKiB
+    print(String(format: "MEMORY document peak %.1f MiB over the schema baseline for %.1f MB of documents (%.2fx)",
+                 Double(peak) / 1024, Double(totalBytes) / 1e6, Double(peak * 1024) / Double(max(totalBytes, 1))))
+}
 print(String(format: "RESULT %.3f %.3f", mb / seconds, docsCount / seconds))
