@@ -147,6 +147,13 @@ extension ProxyHandler {
             detail: details.isEmpty ? nil : details.joined(separator: "; "),
             status: outcome.response.status, upstreamStatus: outcome.response.status, bytesIn: outcome.response.bodyBytes)
         afterAudit(context: context, event: event) { handler, context in
+            guard case .streaming = handler.state else {
+                // The head never went out (the connection was refused or reset meanwhile): an end
+                // without a head would corrupt the framing, so the connection is closed instead.
+                handler.state = .idle
+                context.close(promise: nil)
+                return
+            }
             handler.state = .idle
             let done = context.writeAndFlush(handler.wrapOutboundOut(.end(nil)))
             if !keepAlive {
