@@ -14,6 +14,9 @@ final class CurlTransfer {
     var inflated: (decoded: Int, encoded: Int)?
     /// Set once the final header block was offered to `request.stream`.
     var streamDecided = false
+    /// Set at the end of the final header block: later header lines are trailers, which are not
+    /// headers of the response (a trailer must not add a second Content-Type after the checks).
+    var headersDone = false
     var streaming = false
     var received = 0
     /// A failure after streaming began is still mapped, but the client already has the head.
@@ -150,7 +153,9 @@ private let curlWriteCallback: airlock_data_cb = { data, size, count, user in
         // Decompression bombs: compare what was decoded with what came over the wire.
         var encoded: curl_off_t = 0
         _ = airlock_easy_getinfo_off(t.easy, CURLINFO_SIZE_DOWNLOAD_T, &encoded)
-        if (t.body.count + n) / max(Int(encoded), 1) > t.request.maxCompressionRatio {
+        // libcurl counts a chunked body's encoded bytes only after it delivered the decoded ones, so
+        // one read buffer (16 KiB) of encoded input is allowed for in the ratio.
+        if (t.body.count + n) / (Int(encoded) + (16 << 10)) > t.request.maxCompressionRatio {
             t.inflated = (t.body.count + n, Int(encoded))
             return 0
         }
@@ -168,11 +173,13 @@ private let curlHeaderCallback: airlock_data_cb = { data, size, count, user in
     func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0d || b == 0x0a }
     var end = n
     while end > 0, isSpace(line[end - 1]) { end -= 1 }
+    if t.headersDone { return n }   // trailers
     guard end > 0 else {
-        // End of a header block: offer the final one (not 1xx) to the stream, once.
+        // End of a header block: the final one (not 1xx) ends the headers and is offered to the stream.
+        var status = 0
+        _ = airlock_easy_getinfo_long(t.easy, CURLINFO_RESPONSE_CODE, &status)
+        if status >= 200 { t.headersDone = true }
         if let stream = t.request.stream, !t.streamDecided {
-            var status = 0
-            _ = airlock_easy_getinfo_long(t.easy, CURLINFO_RESPONSE_CODE, &status)
             if status >= 200 {
                 t.streamDecided = true
                 var ip: UnsafePointer<CChar>?

@@ -108,7 +108,12 @@ extension ResponseFirewall {
         }
 
         mutating func evaluate() -> ResponseVerdict {
-            let header = response.headers.first { $0.name.lowercased() == "content-type" }?.value
+            let contentTypes = response.headers.filter { $0.name.lowercased() == "content-type" }
+            if contentTypes.count > 1 {
+                // Clients disagree on which of two labels wins; the body is checked against one only.
+                return violation(.contentTypeMismatch, "the response carries \(contentTypes.count) Content-Type fields", keyword: "content_type")
+            }
+            let header = contentTypes.first?.value
             let mediaType = header.flatMap(MediaType.init)
             if let encoding = response.headers.first(where: { $0.name.lowercased() == "content-encoding" })?.value,
                encoding.lowercased().trimmingSpaces != "identity", !hasNoBody {
@@ -140,9 +145,14 @@ extension ResponseFirewall {
                 case .mediaTypeNotDeclared(let operation, let status, let declared):
                     if hasNoBody { return pass(body: nil) }
                     return violation(.contentTypeMismatch, "\(operation) \(status) declares \(declared.joined(separator: ", ")), not \(header ?? "no Content-Type")", keyword: "content")
-                case .schema(let s, _, _, _):
+                case .schema(let s, let operation, let status, let declared):
                     schema = s
                     expected = mediaType?.family
+                    // A schema declared for `*/*` or `type/*` still has to be checked: a body whose label
+                    // names no JSON or XML type (or no label at all) cannot be, so it is refused.
+                    if s != nil, !hasNoBody, expected != .json, expected != .xml {
+                        return violation(.contentTypeMismatch, "\(operation) \(status) has a schema for \(declared), but the response is labelled \(header ?? "nothing"), which is neither JSON nor XML", keyword: "content")
+                    }
                 }
             }
             if hasNoBody { return pass(body: nil) }
@@ -201,13 +211,11 @@ extension ResponseFirewall {
             var candidate = value
             var removedPointers: [String] = []
             var removedCount = 0
-            if stripping, rule.rule.onViolation == .strip {
+            // Strip first, then validate what will actually be handed over.
+            if stripping {
                 candidate = Sanitizer(schema: schema).stripUnknown(value, removedPointers: &removedPointers, removedCount: &removedCount)
             }
             if schema.isValid(candidate) {
-                if stripping, rule.rule.onViolation != .strip {
-                    candidate = Sanitizer(schema: schema).stripUnknown(value, removedPointers: &removedPointers, removedCount: &removedCount)
-                }
                 let note = removedCount == 0 ? nil
                     : "removed \(removedCount) undeclared propert\(removedCount == 1 ? "y" : "ies") (\(rule.rule.onViolation == .strip ? "on_violation strip" : "sanitize strip_unknown")): \(removedPointers.joined(separator: ", "))\(removedCount > removedPointers.count ? ", …" : "")"
                 return pass(body: JSONSerializer.serialize(candidate, reservingCapacity: response.body.count), note: note,

@@ -84,7 +84,7 @@ public final class ResponseFirewall: Sendable {
                 if let known = openapi[file] { return .openapi(known) }
                 var registry = SchemaRegistry()
                 let uri = try registry.loadFileWithReferences(file, decode: SchemaFiles.decode)
-                let document = try OpenAPIDocument(uri: uri, registry: registry)
+                let document = try OpenAPIDocument(uri: uri, registry: registry, refusingBacktrackingPatterns: true)
                 openapi[file] = document
                 summary.documents += 1
                 summary.operations += document.operationCount
@@ -105,7 +105,8 @@ public final class ResponseFirewall: Sendable {
                     var registry = SchemaRegistry()
                     uri = try registry.loadFileWithReferences(file, decode: SchemaFiles.decode)
                     guard let document = registry.document(at: uri) else { throw SchemaError(message: "cannot read schema file", location: file) }
-                    set = SchemaSet(registry: registry, defaultDraft: SchemaDraft.forOpenAPIDocument(document) ?? .draft2020_12)
+                    set = SchemaSet(registry: registry, defaultDraft: SchemaDraft.forOpenAPIDocument(document) ?? .draft2020_12,
+                                    refusingBacktrackingPatterns: true)
                     json[file] = (set, uri)
                 }
                 var target = uri

@@ -59,7 +59,7 @@ public struct OpenAPIDocument: Sendable {
     static let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
 
     /// Compiles the document registered in `registry` at `uri` (a file URL without fragment).
-    public init(uri: String, registry: SchemaRegistry) throws(SchemaError) {
+    public init(uri: String, registry: SchemaRegistry, refusingBacktrackingPatterns: Bool = false) throws(SchemaError) {
         guard let document = registry.documents[uri] else {
             throw SchemaError(message: "document not loaded", location: uri)
         }
@@ -69,7 +69,7 @@ public struct OpenAPIDocument: Sendable {
         guard case .object(let paths)? = document["paths"] else {
             throw SchemaError(message: "the document has no \"paths\" object", location: uri + "#/paths")
         }
-        let set = SchemaSet(registry: registry, defaultDraft: draft)
+        let set = SchemaSet(registry: registry, defaultDraft: draft, refusingBacktrackingPatterns: refusingBacktrackingPatterns)
         var groups: [Int: [PathEntry]] = [:]
         var operations = 0
         var schemas = 0

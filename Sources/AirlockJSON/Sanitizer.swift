@@ -3,7 +3,7 @@
 /// Applicable schemas follow `$ref`/`$dynamicRef`/`$recursiveRef` (static targets), `allOf`, the `anyOf`/`oneOf`
 /// branches that match, `if`/`then`/`else` as evaluated, and `dependentSchemas` that apply. A property is kept when
 /// some applicable schema lists it in `properties`, matches it with `patternProperties`, or accepts it through a
-/// non-false `additionalProperties`/`unevaluatedProperties`. Objects whose applicable schemas say nothing about
+/// non-false `additionalProperties`/`unevaluatedProperties`, or lists it in `required`. Objects whose applicable schemas say nothing about
 /// properties at all (e.g. `{}` or `true`) are kept whole: nothing declares their shape, so nothing is "unknown".
 public struct Sanitizer: Sendable {
     let schema: CompiledSchema
@@ -60,6 +60,8 @@ public struct Sanitizer: Sendable {
                 for n in nodes {
                     var matched = false
                     if let s = n.properties[key] { children.append(s); matched = true }
+                    // A name the schema requires is declared by it, even without a `properties` entry.
+                    if !matched, n.required.contains(key) { matched = true }
                     for (p, s) in n.patternProperties where p.matches(key) { children.append(s); matched = true }
                     if !matched, let s = n.additionalProperties ?? n.unevaluatedProperties, s.constant != false {
                         children.append(s)

@@ -6,6 +6,9 @@ final class SchemaCompiler {
     var usesUnevaluated = false
     var usesDynamicScope = false
     var rootBase = ""
+    /// Refuse patterns that only the backtracking engine can run and that can take exponential time
+    /// (hostile input reaches them in the proxy).
+    var refusesBacktrackingPatterns = false
 
     init(registry: SchemaRegistry, defaultDraft: SchemaDraft) {
         index = SchemaIndex(registry: registry, defaultDraft: defaultDraft)
@@ -68,6 +71,13 @@ final class SchemaCompiler {
                               location: loc.key + "/" + keyword)
         }
         return target
+    }
+
+    /// With `refusesBacktrackingPatterns`: a pattern outside the linear-time subset whose shape can backtrack
+    /// exponentially (a repeated group holding a repetition or an alternation: `(a+)+`, `(a|aa)*`) is an error.
+    func checkBacktracking(_ pattern: SchemaPattern, location: String) throws(SchemaError) {
+        guard refusesBacktrackingPatterns, pattern.fast == nil, let why = SchemaPattern.backtrackingRisk(pattern.source) else { return }
+        throw SchemaError(message: "pattern \"\(pattern.source)\" \(why): a hostile response could make it run for hours; rewrite it without nesting", location: location)
     }
 
     /// Reads a non-negative integer keyword (2.0 accepted as 2).

@@ -54,6 +54,7 @@ extension SchemaCompiler {
                 guard let s = value.stringValue, let p = SchemaPattern(s) else {
                     throw SchemaError(message: "pattern is not a supported regular expression", location: loc.key + "/pattern")
                 }
+                try checkBacktracking(p, location: loc.key + "/pattern")
                 node.pattern = p
             case "format": node.format = value.stringValue
             case "minItems" where v: node.minItems = try count(value, loc, kw)
@@ -90,6 +91,7 @@ extension SchemaCompiler {
                     guard let p = SchemaPattern(pat) else {
                         throw SchemaError(message: "unsupported pattern \"\(pat)\"", location: loc.key + "/patternProperties")
                     }
+                    try checkBacktracking(p, location: loc.key + "/patternProperties")
                     node.patternProperties.append((p, try child(loc, "/patternProperties/" + JSONPointer.escape(pat), s)))
                 }
             case "additionalProperties": node.additionalProperties = try child(loc, "/additionalProperties", value)

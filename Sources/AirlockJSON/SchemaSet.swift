@@ -8,8 +8,10 @@ public final class SchemaSet {
     public let registry: SchemaRegistry
 
     /// Starts a session over `registry`; schemas without `$schema` use `defaultDraft`.
-    public init(registry: SchemaRegistry, defaultDraft: SchemaDraft = .draft2020_12) {
+    /// `refusingBacktrackingPatterns`: see `SchemaPattern.backtrackingRisk` (the proxy sets it; offline tools need not).
+    public init(registry: SchemaRegistry, defaultDraft: SchemaDraft = .draft2020_12, refusingBacktrackingPatterns: Bool = false) {
         compiler = SchemaCompiler(registry: registry, defaultDraft: defaultDraft)
+        compiler.refusesBacktrackingPatterns = refusingBacktrackingPatterns
         self.registry = registry
     }
 

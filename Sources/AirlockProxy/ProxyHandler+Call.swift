@@ -18,8 +18,10 @@ extension ProxyHandler {
         services.begin()
         let inbox = self.inbox ?? services.inbox(for: context.eventLoop)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        // Responses no rule inspects are relayed as they arrive (Exchange and UpstreamClient decide per hop).
-        let stream = route.method == "HEAD" ? nil : UpstreamStream(
+        // Responses no rule inspects are relayed as they arrive (Exchange and UpstreamClient decide per hop);
+        // the relay is chunked, which HTTP/1.0 clients cannot read, so they get buffered answers.
+        let relays = route.method != "HEAD" && head.version.major == 1 && head.version.minor >= 1
+        let stream = !relays ? nil : UpstreamStream(
             head: { status, fields, _ in
                 inbox.submit {
                     let (handler, context) = bound.value

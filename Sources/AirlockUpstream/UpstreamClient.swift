@@ -97,7 +97,9 @@ public final class UpstreamClient: Sendable {
             // A response that rules may inspect is asked for compressed-or-not by Airlock itself and
             // decoded under the size and ratio caps; otherwise the client's Accept-Encoding passes.
             let inspect = upstream.inspectsResponses(method: route.method, subpath: route.subpath)
-            let sent = inspect ? headers.filter { $0.name.lowercased() != "accept-encoding" } : headers
+            // A HEAD answer has no body to decode; asking for gzip would only make its Content-Length wrong.
+            let decode = inspect && route.method != "HEAD"
+            let sent = decode ? headers.filter { $0.name.lowercased() != "accept-encoding" } : headers
             var resolve: [String] = []
             if case .name(let name) = url.host {
                 let list = addresses.map { $0.isV4 ? $0.description : "[\($0.description)]" }.joined(separator: ",")
@@ -112,7 +114,7 @@ public final class UpstreamClient: Sendable {
                     return addressGuard.check(address, port: port, upstream: upstream) == nil
                 }
             )
-            request.decodeContent = inspect
+            request.decodeContent = decode
             request.maxCompressionRatio = upstream.limits.compressionRatio
             if let stream, !inspect, route.method != "HEAD" {
                 let allowSetCookie = upstream.allowSetCookie

@@ -24,6 +24,7 @@ extension Airlock {
                 if upstream.unmatched == .block { print("    unmatched responses: block") }
             }
             print("response firewall: \(firewall.summary)")
+            for warning in tunnelWarnings(policy) { print(warning) }
         }
     }
 }

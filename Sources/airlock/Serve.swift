@@ -57,6 +57,7 @@ extension Airlock {
             print("airlock: listening on http://\(shown)")
             print("airlock: policy \(policy.sources.joined(separator: ", ")) — \(policy.upstreams.count) upstream(s): \(policy.upstreams.map(\.name).joined(separator: ", "))")
             print("airlock: \(firewall.summary)")
+            for warning in tunnelWarnings(policy) { printError("airlock: " + warning) }
             print("airlock: audit log \(policy.auditFile)")
             print("airlock: \(CurlEngine.version.split(separator: " ").prefix(2).joined(separator: " "))")
             fflush(nil)
@@ -105,6 +106,13 @@ func loadPolicy(_ path: String) throws -> Policy {
         for problem in error.errors { printError(problem.description) }
         printError("airlock: \(error.errors.count) error(s) in policy \(path)")
         throw ExitCode(1)
+    }
+}
+
+/// Upstreams whose response rules a CONNECT tunnel would bypass (tunnels carry TLS Airlock cannot read).
+func tunnelWarnings(_ policy: Policy) -> [String] {
+    policy.upstreams.filter { $0.tunnel && (!$0.responses.isEmpty || $0.unmatched == .block) }.map {
+        "warning: upstream '\($0.name)' allows CONNECT tunnels (tunnel: allow), which bypass its response rules; clients that must be checked have to use the gateway"
     }
 }
 

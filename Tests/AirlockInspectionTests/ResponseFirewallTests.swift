@@ -260,4 +260,104 @@ import Testing
             #expect(error.description.contains(message), "\(error.description)")
         }
     }
+
+    @Test func yamlSchemasUseCoreSchemaTypingAndRefuseMergeKeys() throws {
+        let f = try FirewallFixture(policy: """
+        upstreams:
+          geo:
+            url: https://geo.example
+            responses:
+              - match: { path: "/countries/*" }
+                schema: country.yaml
+        """, files: ["country.yaml": """
+        type: object
+        properties:
+          code: { enum: [NO, SE, on] }
+          number: { const: 0123 }
+        """])
+        defer { f.remove() }
+        let fw = try f.firewall()
+        let geo = f.upstream("geo")
+        // YAML 1.1 would have made NO false and 0123 octal 83.
+        #expect(fw.check(geo, "GET", "/countries/no", body: #"{"code":"NO","number":123}"#).decision == .pass)
+        #expect(fw.check(geo, "GET", "/countries/no", body: #"{"code":false}"#).decision == .deny)
+        #expect(fw.check(geo, "GET", "/countries/no", body: #"{"code":"on"}"#).decision == .pass)
+
+        let merged = try FirewallFixture(policy: """
+        upstreams:
+          geo:
+            url: https://geo.example
+            responses:
+              - match: { path: "/countries/*" }
+                schema: country.yaml
+        """, files: ["country.yaml": """
+        base: &base { type: object, required: [code] }
+        country:
+          <<: *base
+          description: a country
+        """])
+        defer { merged.remove() }
+        #expect(throws: PolicyErrors.self) { try merged.firewall() }
+    }
+
+    @Test func wildcardMediaTypesWithASchemaStillGetChecked() throws {
+        let f = try FirewallFixture(policy: """
+        upstreams:
+          any:
+            url: https://any.example
+            responses:
+              - match: { path: "/**" }
+                openapi: any.json
+        """, files: ["any.json": ##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/things/{id}": {"get": {"responses": {"200": {"description": "a thing", "content": {"*/*": {"schema": {"type": "object", "required": ["id"]}}}}}}}}}"##])
+        defer { f.remove() }
+        let fw = try f.firewall()
+        let any = f.upstream("any")
+        #expect(fw.check(any, "GET", "/things/1", body: #"{"id":1}"#).decision == .pass)
+        #expect(fw.check(any, "GET", "/things/1", body: #"{}"#).denial?.reason == .schemaViolation)
+        #expect(fw.check(any, "GET", "/things/1", contentType: "text/plain", body: #"{}"#).denial?.reason == .contentTypeMismatch)
+        #expect(fw.check(any, "GET", "/things/1", contentType: nil, body: #"{}"#).denial?.reason == .contentTypeMismatch)
+    }
+
+    @Test func sanitizeKeepsRequiredNamesAndValidatesWhatItHandsOver() throws {
+        let f = try FirewallFixture(policy: """
+        upstreams:
+          pay:
+            url: https://pay.example
+            responses:
+              - match: { path: "/a" }
+                schema: s.json
+                sanitize: strip_unknown
+              - match: { path: "/b" }
+                schema: t.json
+                sanitize: strip_unknown
+        """, files: [
+            "s.json": #"{"properties": {"a": {}}, "required": ["a", "b"]}"#,
+            "t.json": #"{"properties": {"a": {}}, "minProperties": 2}"#,
+        ])
+        defer { f.remove() }
+        let fw = try f.firewall()
+        let pay = f.upstream("pay")
+        let kept = fw.check(pay, "GET", "/a", body: #"{"a":1,"b":2,"c":3}"#)
+        #expect(kept.body.map { String(decoding: $0, as: UTF8.self) } == #"{"a":1,"b":2}"#)
+        // Stripping would leave one property where two are required: refused, not handed over broken.
+        #expect(fw.check(pay, "GET", "/b", body: #"{"a":1,"c":3}"#).denial?.reason == .schemaViolation)
+    }
+
+    @Test func backtrackingPatternsAreRefusedAtLoad() throws {
+        let f = try FirewallFixture(policy: """
+        upstreams:
+          mail:
+            url: https://mail.example
+            responses:
+              - match: { path: "/**" }
+                schema: s.json
+        """, files: ["s.json": ##"{"properties": {"email": {"type": "string", "pattern": "^([a-z0-9]+\\.?)+@x$"}}}"##])
+        defer { f.remove() }
+        do {
+            _ = try f.firewall()
+            Issue.record("a catastrophic pattern was accepted")
+        } catch let error as PolicyErrors {
+            #expect(error.description.contains("repeats a group"), "\(error.description)")
+        }
+    }
 }

@@ -32,4 +32,13 @@ import Testing
             }
         }
     }
+
+    @Test func flagsPatternsThatCanBacktrackExponentially() {
+        for p in ["^(a+)+$", "(a|aa)*", "^([a-z0-9]+\\.?)+@x$", "(x*y*)*z", "((ab)+c){2,}", "(\\w+\\s?)*$", "(a|b){2,5}"] {
+            #expect(SchemaPattern.backtrackingRisk(p) != nil, "\(p)")
+        }
+        for p in ["^(\\([0-9]{3}\\))?[0-9]{3}-[0-9]{4}$", "^(ab)+$", "(a+)?", "^[a-z]+(-[a-z]+)?$", "\\(a+\\)+", "[(a+)]+", "^(foo|bar)$"] {
+            #expect(SchemaPattern.backtrackingRisk(p) == nil, "\(p)")
+        }
+    }
 }

@@ -57,6 +57,20 @@ import Testing
         let xml = [("Content-Type", "application/xml")]
         let gzipped = try gzip(Array(good.utf8))
         let bomb = try gzip([UInt8](repeating: 0x20, count: 50 << 20))
+        // ~390 KB of metadata that compresses about 21:1 (like real API lists), gzip-encoded and sent
+        // chunked, as servers with on-the-fly compression do: libcurl counts a chunked body's encoded
+        // bytes only after delivering the decoded ones, which must not look like a bomb.
+        var seed: UInt64 = 42
+        let metadata = (0..<2000).map { k -> String in
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let suffix = String(UInt32(truncatingIfNeeded: seed >> 32), radix: 16)
+            return "\"k\(k)\": \"" + String(repeating: "status=paid;region=eu-west-1;", count: 6) + suffix + "\""
+        }.joined(separator: ", ")
+        let bigCharge = #"{"id": "ch_1", "object": "charge", "amount": 1, "currency": "usd", "status": "succeeded", "metadata": {"# + metadata + "}}"
+        let bigGzip = try gzip(Array(bigCharge.utf8))
+        let pieces = stride(from: 0, to: bigGzip.count, by: 8192).map {
+            TestUpstream.Response.Chunk(delayMs: 0, bytes: Array(bigGzip[$0..<min($0 + 8192, bigGzip.count)]))
+        }
         let answers: [String: TestUpstream.Response] = [
             "/v1/charges/good": .init(headers: json + [("Set-Cookie", "track=1; Path=/"), ("Content-MD5", "x")], body: Array(("\n  " + good + "\n").utf8)),
             "/v1/charges/wrongtype": .init(headers: json, body: Array(#"{"id": "ch_1", "object": "charge", "amount": "1099", "currency": "usd", "status": "succeeded"}"#.utf8)),
@@ -72,6 +86,13 @@ import Testing
             "/v1/charges/bomb": .init(headers: json + [("Content-Encoding", "gzip")], body: bomb),
             "/v1/charges/corrupt": .init(headers: json + [("Content-Encoding", "gzip")], body: Array("definitely not gzip".utf8)),
             "/v1/charges/teapot": .init(status: 418, headers: json, body: Array("{}".utf8)),
+            "/v1/charges/chunkedgzip": .init(headers: json + [("Content-Encoding", "gzip")], chunks: pieces),
+            "/v1/charges/trailer": {
+                var r = TestUpstream.Response(headers: json, chunks: [.init(delayMs: 0, bytes: Array(good.utf8))])
+                r.trailers = [("Content-Type", "text/html")]
+                return r
+            }(),
+            "/v1/charges/twotypes": .init(headers: json + [("Content-Type", "text/html")], body: Array(good.utf8)),
             "/v1/report/wrongtype": .init(headers: json, body: Array(#"{"id": 7}"#.utf8)),
             "/xml/good": .init(headers: xml, body: Array(#"<?xml version="1.0"?><!-- c --><invoice><id>in_1</id><customer>ACME</customer><total currency="EUR">1.50</total></invoice>"#.utf8)),
             "/xml/bad": .init(headers: xml, body: Array(#"<invoice><id>in_1</id><total currency="EUR">lots</total></invoice>"#.utf8)),
@@ -332,6 +353,27 @@ import Testing
             #expect(event["decision"] as? String == "deny")
             #expect(event["reason"] as? String == "response_too_large")
             #expect((event["detail"] as? String)?.contains("connection was closed") == true)
+        }
+    }
+
+    @Test func chunkedGzipIsNotABombAndTrailersAreNotHeaders() async throws {
+        try await Self.run { airlock, _ in
+            let big = try airlock.gateway("/api/v1/charges/chunkedgzip")
+            #expect(big.status == 200, "\(big.reason ?? "") \(big.body.prefix(200))")
+            #expect(big.body.count > 100_000)
+            let trailer = try airlock.gateway("/api/v1/charges/trailer")
+            #expect(trailer.status == 200)
+            #expect(trailer.headers["content-type"] == "application/json")
+            // Two labels: clients disagree on which wins, so the response is refused.
+            try Self.expectRefusal(airlock, try airlock.gateway("/api/v1/charges/twotypes"), "content_type_mismatch", keyword: "content_type")
+        }
+    }
+
+    @Test func http10ClientsGetRelayedBodiesWithoutChunkFraming() async throws {
+        try await Self.run { airlock, _ in
+            let reply = try airlock.curl(["-0", "http://127.0.0.1:\(airlock.port)/raw/slow"])
+            #expect(reply.status == 200)
+            #expect(reply.body == "first part, second part")
         }
     }
 }

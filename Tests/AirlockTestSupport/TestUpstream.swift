@@ -25,6 +25,8 @@ public final class TestUpstream: Sendable {
         public var delayMs: Int = 0
         /// When set, the body is sent chunked (no Content-Length), each piece after its delay.
         public var chunks: [Chunk]?
+        /// Trailer fields sent after a chunked body.
+        public var trailers: [(String, String)] = []
 
         /// One piece of a chunked body.
         public struct Chunk: Sendable {
@@ -119,7 +121,7 @@ private final class UpstreamHandler: ChannelInboundHandler {
             let response = route(request)
             var headers = HTTPHeaders(response.headers)
             if let chunks = response.chunks {
-                sendChunked(context: context, status: response.status, headers: headers, chunks: chunks)
+                sendChunked(context: context, status: response.status, headers: headers, chunks: chunks, trailers: response.trailers)
                 return
             }
             headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
@@ -142,7 +144,8 @@ private final class UpstreamHandler: ChannelInboundHandler {
         }
     }
 
-    private func sendChunked(context: ChannelHandlerContext, status: Int, headers: HTTPHeaders, chunks: [TestUpstream.Response.Chunk]) {
+    private func sendChunked(context: ChannelHandlerContext, status: Int, headers: HTTPHeaders, chunks: [TestUpstream.Response.Chunk],
+                             trailers: [(String, String)] = []) {
         var headers = headers
         headers.remove(name: "Content-Length")
         headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
@@ -161,7 +164,7 @@ private final class UpstreamHandler: ChannelInboundHandler {
         }
         context.eventLoop.scheduleTask(in: .milliseconds(elapsed + 1)) {
             let (handler, context) = bound.value
-            context.writeAndFlush(handler.wrapOutboundOut(.end(nil)), promise: nil)
+            context.writeAndFlush(handler.wrapOutboundOut(.end(trailers.isEmpty ? nil : HTTPHeaders(trailers))), promise: nil)
         }
     }
 }
