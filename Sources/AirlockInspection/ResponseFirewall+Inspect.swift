@@ -196,14 +196,15 @@ extension ResponseFirewall {
             limits.maxNumberLength = 100
             limits.maxNumberExponent = 400
             let value: JSONValue
+            let inputIsCanonical: Bool
             do {
-                value = try JSONParser(limits: limits).parse(response.body)
+                (value, inputIsCanonical) = try JSONParser(limits: limits).parseNotingCanonical(response.body)
             } catch {
                 let (reason, keyword) = Self.classify(error.kind)
                 return violation(reason, "\(error)", location: "line \(error.line), column \(error.column)", keyword: keyword)
             }
             guard let schema else {
-                return pass(body: JSONSerializer.serialize(value, reservingCapacity: response.body.count))
+                return pass(body: canonical(value, inputIsCanonical: inputIsCanonical))
             }
             // strip (on_violation) and strip_unknown (sanitize) both hand over only what the schema declares;
             // `strip` validates what is left, so an undeclared property can never be the reason for a block.
@@ -218,7 +219,7 @@ extension ResponseFirewall {
             if schema.isValid(candidate) {
                 let note = removedCount == 0 ? nil
                     : "removed \(removedCount) undeclared propert\(removedCount == 1 ? "y" : "ies") (\(rule.rule.onViolation == .strip ? "on_violation strip" : "sanitize strip_unknown")): \(removedPointers.joined(separator: ", "))\(removedCount > removedPointers.count ? ", …" : "")"
-                return pass(body: JSONSerializer.serialize(candidate, reservingCapacity: response.body.count), note: note,
+                return pass(body: removedCount == 0 ? canonical(candidate, inputIsCanonical: inputIsCanonical) : JSONSerializer.serialize(candidate, reservingCapacity: response.body.count), note: note,
                             location: removedPointers.first, keyword: removedCount == 0 ? nil : "strip_unknown")
             }
             let first = schema.validate(candidate).violations.first
@@ -230,6 +231,13 @@ extension ResponseFirewall {
                                  location: location.isEmpty ? "/" : location, keyword: keyword)
             }
             return violation(.schemaViolation, detail, location: location.isEmpty ? "/" : location, keyword: keyword)
+        }
+
+        /// The canonical serialization of the parsed body; nil when the upstream's bytes already are exactly
+        /// that (no whitespace between tokens, no escape in any string: the serializer would write the same
+        /// bytes back, since numbers keep their text and keys their order), which saves the copy.
+        func canonical(_ value: JSONValue, inputIsCanonical: Bool) -> [UInt8]? {
+            inputIsCanonical ? nil : JSONSerializer.serialize(value, reservingCapacity: response.body.count)
         }
 
         func xml(_ validator: XMLDocumentValidator?) -> ResponseVerdict {

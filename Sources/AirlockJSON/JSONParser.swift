@@ -45,6 +45,23 @@ public struct JSONParser: Sendable {
         self.limits = limits
     }
 
+    /// Parses a document and says whether its bytes are already canonical: no whitespace between tokens
+    /// and no escapes, so `JSONSerializer.serialize` of the value would reproduce them exactly (numbers
+    /// keep their text, objects their key order) and a caller can hand the input over instead.
+    public func parseNotingCanonical(_ bytes: [UInt8]) throws(JSONParseError) -> (value: JSONValue, canonical: Bool) {
+        let result: Result<(JSONValue, Bool), JSONParseError> = bytes.withUnsafeBufferPointer { p in
+            var state = JSONParserState(p, limits)
+            do throws(JSONParseFailure) {
+                let value = try state.parseDocument()
+                return .success((value, state.canonical))
+            } catch {
+                return .failure(JSONParseError(error.kind, at: error.offset, in: p))
+            }
+        }
+        let (value, canonical) = try result.get()
+        return (value, canonical)
+    }
+
     /// Parses one complete JSON document (surrounding whitespace allowed, nothing else).
     public func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
         let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { p in

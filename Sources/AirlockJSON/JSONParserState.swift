@@ -6,6 +6,9 @@ struct JSONParserState {
     var i = 0
     var depth = 0
     var scratch: [UInt8] = []
+    /// Still true when the input had no whitespace between tokens and no escape in a string: then
+    /// `JSONSerializer` would write back exactly the input bytes.
+    var canonical = true
     /// Key hashes of the objects being parsed, one frame per open object (duplicate-key detection): the
     /// live entries are `keyHashes[..<keyTop]`. Closing an object just lowers `keyTop`, and later keys
     /// overwrite the stale slots (shrinking the array per object cost a `replaceSubrange` call each time).
@@ -51,7 +54,7 @@ struct JSONParserState {
     mutating func skipWhitespace() {
         while i < p.count {
             let c = p[i]
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { return }
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1; canonical = false } else { return }
         }
     }
 

@@ -49,6 +49,7 @@ extension JSONParserState {
         }
         if i >= n { throw fail(.unexpectedEndOfInput, i) }
         // Slow path: escapes present; decode into the scratch buffer.
+        canonical = false
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
         while i < n {

@@ -1,4 +1,5 @@
 import AirlockInspection
+import AirlockJSON
 import AirlockPolicy
 import Foundation
 import Testing
@@ -359,5 +360,23 @@ import Testing
         } catch let error as PolicyErrors {
             #expect(error.description.contains("repeats a group"), "\(error.description)")
         }
+    }
+
+    @Test(arguments: [
+        #"{"id":"ch_1","amount":100,"meta":{"tag":"A"}}"#,
+        #"{"id":"ch_é✓","amount":-0,"n":1.50,"e":1E+2,"x":[true,false,null,{}],"u":"a b"}"#,
+        #"{"id":"ch_1","amount":100,"s":"a\u0041b"}"#,
+        "{ \"id\": \"ch_1\", \"amount\": 100 }",
+        #"{"id":"ch_1","amount":100,"q":"say \"hi\""}"#,
+    ])
+    func compactBodiesAreHandedOverByteIdenticalToTheirCanonicalForm(body: String) throws {
+        let f = try Self.fixture()
+        defer { f.remove() }
+        let fw = try f.firewall()
+        let verdict = fw.check(f.upstream("pay"), "GET", "/charges/1", body: body)
+        #expect(verdict.decision == .pass)
+        let handedOver = verdict.body ?? Array(body.utf8)
+        let canonical = JSONSerializer.serialize(try JSONParser().parse(Array(body.utf8)))
+        #expect(handedOver == canonical, "\(String(decoding: handedOver, as: UTF8.self))")
     }
 }

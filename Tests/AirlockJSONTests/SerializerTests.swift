@@ -1,3 +1,4 @@
+import AirlockTestSupport
 import Testing
 @testable import AirlockJSON
 
@@ -58,5 +59,30 @@ import Testing
         var out: [UInt8] = [32]
         JSONSerializer.write(value, into: &out)
         #expect(out == [32] + expected)
+    }
+}
+
+/// `parseNotingCanonical` lets the proxy hand over the upstream's bytes instead of re-serializing them;
+/// that is only correct if "canonical" really means "the serializer would write exactly these bytes".
+@Suite struct CanonicalInputTests {
+    @Test func canonicalMeansTheSerializerReproducesTheInput() throws {
+        var documents: [[UInt8]] = [
+            Array(#"{"a":1,"b":[true,false,null],"c":{"d":"é✓"},"e":-0,"f":1.50,"g":1E+2}"#.utf8),
+            Array(#"{"a":"x\u0041"}"#.utf8), Array(#" {"a":1}"#.utf8), Array("[1,\n2]".utf8), Array(#"{"a":"\"q\""}"#.utf8),
+        ]
+        if let dir = SharedData.path("conformance/JSONTestSuite/test_parsing") {
+            for name in SharedData.list(dir) where name.hasPrefix("y_") {
+                if let bytes = SharedData.bytes(dir + "/" + name) { documents.append(bytes) }
+            }
+        }
+        var canonicalCount = 0
+        for bytes in documents {
+            guard let (value, canonical) = try? JSONParser().parseNotingCanonical(bytes) else { continue }
+            if canonical {
+                canonicalCount += 1
+                #expect(JSONSerializer.serialize(value) == bytes, "\(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+        #expect(canonicalCount > 20)
     }
 }
