@@ -69,6 +69,12 @@ extension ResponseFirewall {
         upstream.inspectsResponses(method: method, subpath: subpath)
     }
 
+    /// Whether a response of this upstream may be checked on an event loop when it is small: not when one
+    /// of its schemas has a `pattern` only the backtracking engine runs (its time is harder to bound).
+    public func checksInline(upstream: String) -> Bool {
+        !offloaded.contains(upstream)
+    }
+
     /// Checks one response against its upstream's rules: first matching rule decides.
     /// Pure and thread-safe; never throws, never crashes on any body.
     public func inspect(_ response: InspectedResponse) -> ResponseVerdict {

@@ -20,6 +20,9 @@ public final class ResponseFirewall: Sendable {
     }
 
     let rules: [String: [CompiledRule]]
+    /// Upstreams with a rule whose schema has a `pattern` on the backtracking engine: their responses are
+    /// validated on the inspection pool whatever their size, never on an event loop.
+    let offloaded: Set<String>
     /// How many rules, schemas and OpenAPI operations were compiled (for the startup line and `check`).
     public let summary: Summary
 
@@ -50,6 +53,7 @@ public final class ResponseFirewall: Sendable {
     public init(policy: Policy) throws(PolicyErrors) {
         var errors: [PolicyError] = []
         var compiled: [String: [CompiledRule]] = [:]
+        var offloaded: Set<String> = []
         var summary = Summary()
         var cache = Cache()
         for upstream in policy.upstreams where !upstream.responses.isEmpty {
@@ -59,6 +63,11 @@ public final class ResponseFirewall: Sendable {
                 do {
                     let check = try cache.check(for: rule.body, summary: &summary)
                     list.append(CompiledRule(rule: rule, check: check))
+                    switch check {
+                    case .json(let schema) where schema.usesRegexFallback: offloaded.insert(upstream.name)
+                    case .openapi(let document) where document.usesRegexFallback: offloaded.insert(upstream.name)
+                    default: break
+                    }
                 } catch {
                     errors.append(PolicyError(file: rule.file, line: rule.line, column: rule.column, message: "\(rule.id): \(error)"))
                 }
@@ -67,6 +76,7 @@ public final class ResponseFirewall: Sendable {
         }
         guard errors.isEmpty else { throw PolicyErrors(errors) }
         rules = compiled
+        self.offloaded = offloaded
         self.summary = summary
     }
 

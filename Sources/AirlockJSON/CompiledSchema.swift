@@ -2,6 +2,9 @@
 public struct CompiledSchema: Sendable {
     let root: SchemaNode
     let usesUnevaluated: Bool
+    /// Whether some `pattern` of this schema runs on the backtracking engine (callers on latency-sensitive
+    /// threads can move such validations elsewhere).
+    public let usesRegexFallback: Bool
     let usesDynamicScope: Bool
 
     /// Compiles the schema stored in `registry` at `uri` (a `#/json/pointer` fragment selects a subschema).
@@ -9,10 +12,12 @@ public struct CompiledSchema: Sendable {
         let compiler = SchemaCompiler(registry: registry, defaultDraft: defaultDraft)
         root = try compiler.compile(uri: uri)
         usesUnevaluated = compiler.usesUnevaluated
+        usesRegexFallback = compiler.usesRegexFallback
         usesDynamicScope = compiler.usesDynamicScope
     }
 
-    init(root: SchemaNode, usesUnevaluated: Bool, usesDynamicScope: Bool) {
+    init(root: SchemaNode, usesUnevaluated: Bool, usesDynamicScope: Bool, usesRegexFallback: Bool = false) {
+        self.usesRegexFallback = usesRegexFallback
         self.root = root
         self.usesUnevaluated = usesUnevaluated
         self.usesDynamicScope = usesDynamicScope

@@ -55,6 +55,8 @@ public struct OpenAPIDocument: Sendable {
     public let operationCount: Int
     /// How many response schemas were compiled.
     public let schemaCount: Int
+    /// Whether some response schema has a `pattern` that runs on the backtracking engine.
+    public let usesRegexFallback: Bool
 
     static let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
 
@@ -73,6 +75,7 @@ public struct OpenAPIDocument: Sendable {
         var groups: [Int: [PathEntry]] = [:]
         var operations = 0
         var schemas = 0
+        var fallback = false
         for (template, item) in paths {
             let itemPointer = "/paths/" + JSONPointer.escape(template)
             guard template.hasPrefix("/") else {
@@ -103,7 +106,9 @@ public struct OpenAPIDocument: Sendable {
                             var schema: CompiledSchema?
                             if object["schema"] != nil {
                                 let pointer = base + "/content/" + JSONPointer.escape(type) + "/schema"
-                                schema = try set.compile(uri: uri + "#" + Self.fragmentEscape(pointer))
+                                let compiled = try set.compile(uri: uri + "#" + Self.fragmentEscape(pointer))
+                                schema = compiled
+                                fallback = fallback || compiled.usesRegexFallback
                                 schemas += 1
                             }
                             media.append(MediaType(name: typeName, schema: schema))
@@ -128,6 +133,7 @@ public struct OpenAPIDocument: Sendable {
         serverBasePath = base
         operationCount = operations
         schemaCount = schemas
+        usesRegexFallback = fallback
     }
 
     /// What the document declares for `method path` answered with `status` and `mediaType`.

@@ -4,6 +4,8 @@ final class SchemaCompiler {
     var nodes: [String: SchemaNode] = [:]
     var resources: [String: SchemaResource] = [:]
     var usesUnevaluated = false
+    /// Some `pattern` needs the backtracking engine (Swift Regex): validation time is harder to bound.
+    var usesRegexFallback = false
     var usesDynamicScope = false
     var rootBase = ""
     /// Refuse patterns that only the backtracking engine can run and that can take exponential time
@@ -76,6 +78,7 @@ final class SchemaCompiler {
     /// With `refusesBacktrackingPatterns`: a pattern outside the linear-time subset whose shape can backtrack
     /// exponentially (a repeated group holding a repetition or an alternation: `(a+)+`, `(a|aa)*`) is an error.
     func checkBacktracking(_ pattern: SchemaPattern, location: String) throws(SchemaError) {
+        if pattern.fast == nil { usesRegexFallback = true }
         guard refusesBacktrackingPatterns, pattern.fast == nil, let why = SchemaPattern.backtrackingRisk(pattern.source) else { return }
         throw SchemaError(message: "pattern \"\(pattern.source)\" \(why): a hostile response could make it run for hours; rewrite it without nesting", location: location)
     }

@@ -18,6 +18,7 @@ public final class SchemaSet {
     /// Compiles the schema at `uri` (absolute, with an optional `#/json/pointer` fragment).
     public func compile(uri: String) throws(SchemaError) -> CompiledSchema {
         let root = try compiler.compile(uri: uri)
-        return CompiledSchema(root: root, usesUnevaluated: compiler.usesUnevaluated, usesDynamicScope: compiler.usesDynamicScope)
+        return CompiledSchema(root: root, usesUnevaluated: compiler.usesUnevaluated, usesDynamicScope: compiler.usesDynamicScope,
+                              usesRegexFallback: compiler.usesRegexFallback)
     }
 }

@@ -85,7 +85,7 @@ extension ProxyHandler {
             upstream: outcome.route.upstream, method: outcome.route.method, subpath: outcome.route.subpath,
             status: outcome.response.status, headers: outcome.response.headers, body: outcome.response.body)
         let firewall = services.firewall
-        if input.body.count <= services.inlineInspectionBytes {
+        if input.body.count <= services.inlineInspectionBytes, firewall.checksInline(upstream: input.upstream.name) {
             deliver(context: context, record: record, route: route, keepAlive: keepAlive, outcome: outcome, verdict: firewall.inspect(input))
             return
         }

@@ -379,4 +379,29 @@ import Testing
         let canonical = JSONSerializer.serialize(try JSONParser().parse(Array(body.utf8)))
         #expect(handedOver == canonical, "\(String(decoding: handedOver, as: UTF8.self))")
     }
+
+    @Test func schemasWithBacktrackingPatternsAreCheckedOffTheEventLoop() throws {
+        let f = try FirewallFixture(policy: """
+        upstreams:
+          slow:
+            url: https://slow.example
+            responses:
+              - match: { path: "/**" }
+                schema: s.json
+          fast:
+            url: https://fast.example
+            responses:
+              - match: { path: "/**" }
+                schema: t.json
+        """, files: [
+            "s.json": ##"{"properties": {"code": {"type": "string", "pattern": "^(foo|bar)-[0-9]+$"}}}"##,
+            "t.json": ##"{"properties": {"code": {"type": "string", "pattern": "^[a-z]+-[0-9]+$"}}}"##,
+        ])
+        defer { f.remove() }
+        let fw = try f.firewall()
+        #expect(!fw.checksInline(upstream: "slow"))
+        #expect(fw.checksInline(upstream: "fast"))
+        #expect(fw.check(f.upstream("slow"), "GET", "/x", body: #"{"code":"foo-12"}"#).decision == .pass)
+        #expect(fw.check(f.upstream("slow"), "GET", "/x", body: #"{"code":"baz-12"}"#).decision == .deny)
+    }
 }
