@@ -29,7 +29,7 @@ let package = Package(
         ),
         .target(name: "CAirlockXMLShim", dependencies: ["CLibXML2"]),
         .target(name: "AirlockXML", dependencies: ["CAirlockXMLShim"]),
-        .target(name: "AirlockJSON"),
+        .target(name: "AirlockJSON", dependencies: ["AirlockCore"]),
         .executableTarget(name: "airlock-json-bench", dependencies: ["AirlockJSON"]),
         .executableTarget(name: "airlock-xml-bench", dependencies: ["AirlockXML"]),
         .target(

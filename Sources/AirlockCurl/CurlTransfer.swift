@@ -17,9 +17,10 @@ final class CurlTransfer {
     /// Set at the end of the final header block: later header lines are trailers, which are not
     /// headers of the response (a trailer must not add a second Content-Type after the checks).
     var headersDone = false
+    /// The body goes to `request.stream` (decided once, at the end of the final header block).
     var streaming = false
+    /// Body bytes received so far, streamed or buffered (what `maxResponseBytes` bounds).
     var received = 0
-    /// A failure after streaming began is still mapped, but the client already has the head.
     var refused: ([UInt8], Int)?
 
     init(easy: UnsafeMutableRawPointer, request: CurlRequest, completion: @escaping @Sendable (Result<CurlResponse, CurlFailure>) -> Void) {

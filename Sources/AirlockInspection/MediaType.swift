@@ -1,3 +1,5 @@
+import AirlockCore
+
 /// A parsed `Content-Type` value (RFC 9110 §8.3): media type lower-cased, parameters apart.
 public struct MediaType: Sendable, Equatable {
     /// Which body parser a media type calls for.
@@ -18,15 +20,15 @@ public struct MediaType: Sendable, Equatable {
     /// Parses a header value; nil when it is not `type/subtype` (a lie or garbage is refused, not guessed).
     public init?(_ header: String) {
         let parts = header.split(separator: ";", omittingEmptySubsequences: false)
-        let type = parts[0].trimmingSpaces.lowercased()
+        let type = parts[0].trimmingSpaces().lowercased()
         let halves = type.split(separator: "/", omittingEmptySubsequences: false)
         guard halves.count == 2, halves.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(Self.isTokenByte) }) else { return nil }
         name = type
         var charset: String?
         for parameter in parts.dropFirst() {
             guard let eq = parameter.firstIndex(of: "=") else { continue }
-            if parameter[..<eq].trimmingSpaces.lowercased() == "charset" {
-                var value = parameter[parameter.index(after: eq)...].trimmingSpaces
+            if parameter[..<eq].trimmingSpaces().lowercased() == "charset" {
+                var value = parameter[parameter.index(after: eq)...].trimmingSpaces()
                 if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
                 charset = value.lowercased()
             }
@@ -57,14 +59,5 @@ public struct MediaType: Sendable, Equatable {
 
     static func isTokenByte(_ c: UInt8) -> Bool {
         (0x30...0x39).contains(c) || (0x41...0x5a).contains(c) || (0x61...0x7a).contains(c) || "!#$%&'*+-.^_`|~".utf8.contains(c)
-    }
-}
-
-extension StringProtocol {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -64,11 +64,6 @@ public struct ResponseVerdict: Sendable {
 }
 
 extension ResponseFirewall {
-    /// Whether any rule could inspect this call's response (decides decoding and buffering).
-    public func inspects(upstream: Upstream, method: String, subpath: String) -> Bool {
-        upstream.inspectsResponses(method: method, subpath: subpath)
-    }
-
     /// Whether a response of this upstream may be checked on an event loop when it is small: not when one
     /// of its schemas has a `pattern` only the backtracking engine runs (its time is harder to bound).
     public func checksInline(upstream: String) -> Bool {
@@ -114,15 +109,23 @@ extension ResponseFirewall {
         }
 
         mutating func evaluate() -> ResponseVerdict {
-            let contentTypes = response.headers.filter { $0.name.lowercased() == "content-type" }
-            if contentTypes.count > 1 {
-                // Clients disagree on which of two labels wins; the body is checked against one only.
-                return violation(.contentTypeMismatch, "the response carries \(contentTypes.count) Content-Type fields", keyword: "content_type")
+            // One pass over the header fields for the two this check reads.
+            var header: String?
+            var contentTypeCount = 0
+            var encoding: String?
+            for field in response.headers {
+                switch field.name.lowercased() {
+                case "content-type": header = header ?? field.value; contentTypeCount += 1
+                case "content-encoding": encoding = encoding ?? field.value
+                default: break
+                }
             }
-            let header = contentTypes.first?.value
+            if contentTypeCount > 1 {
+                // Clients disagree on which of two labels wins; the body is checked against one only.
+                return violation(.contentTypeMismatch, "the response carries \(contentTypeCount) Content-Type fields", keyword: "content_type")
+            }
             let mediaType = header.flatMap(MediaType.init)
-            if let encoding = response.headers.first(where: { $0.name.lowercased() == "content-encoding" })?.value,
-               encoding.lowercased().trimmingSpaces != "identity", !hasNoBody {
+            if let encoding, encoding.lowercased().trimmingSpaces() != "identity", !hasNoBody {
                 return violation(.contentEncodingRefused, "Content-Encoding \(encoding) was not decoded; the body cannot be inspected", keyword: "content_encoding")
             }
 

@@ -100,8 +100,7 @@ public final class ResponseFirewall: Sendable {
                 summary.operations += document.operationCount
                 summary.documentSchemas += document.schemaCount
                 return .openapi(document)
-            case .schema(let file, let pointer) where body.isXSD:
-                _ = pointer
+            case .schema(let file, _) where body.isXSD:
                 if let known = xsd[file] { return .xsd(known) }
                 let validator = try XMLDocumentValidator(schemaFile: file)
                 xsd[file] = validator

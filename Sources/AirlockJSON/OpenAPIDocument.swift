@@ -1,3 +1,5 @@
+import AirlockCore
+
 /// A vendor's OpenAPI 3.0/3.1 document compiled for response checking: every operation's
 /// responses, per status and media type, with their schemas compiled once in one session.
 ///
@@ -93,7 +95,7 @@ public struct OpenAPIDocument: Sendable {
                 var list: [Response] = []
                 for (key, response) in responses {
                     let upper = key.uppercased()
-                    guard upper == "DEFAULT" || Self.statusKeyRange(upper) != nil else {
+                    guard upper == "DEFAULT" || HTTPText.statusRange(upper) != nil else {
                         throw SchemaError(message: "response key \"\(key)\" is not a status, a class like 2XX, or default",
                                           location: uri + "#" + opPointer + "/responses")
                     }
@@ -102,7 +104,7 @@ public struct OpenAPIDocument: Sendable {
                     var media: [MediaType] = []
                     if case .object(let content)? = resolved["content"] {
                         for (type, object) in content {
-                            let typeName = type.split(separator: ";").first.map { String($0).trimmedASCII.lowercased() } ?? ""
+                            let typeName = type.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } ?? ""
                             var schema: CompiledSchema?
                             if object["schema"] != nil {
                                 let pointer = base + "/content/" + JSONPointer.escape(type) + "/schema"
@@ -166,12 +168,6 @@ public struct OpenAPIDocument: Sendable {
         return .schema(media.schema, operation: operation.name, status: response.key, mediaType: media.name)
     }
 
-    /// The media types an operation may answer with for any status (to tell JSON routes from XML ones).
-    public func mediaTypes(method: String, path: String) -> [String] {
-        guard let entry = match(path), let op = entry.operations[method] else { return [] }
-        return op.responses.flatMap { $0.media.map(\.name) }
-    }
-
     func match(_ path: String) -> PathEntry? {
         let parts = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
         guard let candidates = byLength[parts.count] else { return nil }
@@ -227,16 +223,6 @@ public struct OpenAPIDocument: Sendable {
         return false
     }
 
-    /// `2XX` → 200...299.
-    static func statusKeyRange(_ key: String) -> ClosedRange<Int>? {
-        let bytes = Array(key.utf8)
-        guard bytes.count == 3, (0x31...0x35).contains(bytes[0]) else { return nil }
-        let first = Int(bytes[0] - 0x30)
-        if bytes[1] == 0x58, bytes[2] == 0x58 { return (first * 100)...(first * 100 + 99) }
-        guard let code = Int(key), bytes.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-        return code...code
-    }
-
     /// Follows a local `$ref` chain (`#/components/responses/x`) to the object and its pointer.
     static func follow(_ value: JSONValue, pointer: String, document: JSONValue, uri: String) throws(SchemaError) -> (JSONValue, String) {
         var value = value
@@ -265,7 +251,7 @@ public struct OpenAPIDocument: Sendable {
             if byte < 0x80, c.isLetter || c.isNumber || "/-._~!$&'()*+,;=:@".contains(c) {
                 out.append(c)
             } else {
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded
+                out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
             }
         }
         return out
@@ -278,16 +264,4 @@ public struct OpenAPIDocument: Sendable {
         while path.hasSuffix("/") { path.removeLast() }
         return path.contains("{") ? "" : path
     }
-}
-
-extension String {
-    var trimmedASCII: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
-    }
-
-    var leftPadded: String { count == 1 ? "0" + self : self }
-
 }

@@ -1,3 +1,4 @@
+import AirlockCore
 /// Parsers for the human quantities used in policies: sizes (`5MiB`) and durations (`250ms`).
 public enum Quantity {
     /// Parses `512`, `64KB`, `64KiB`, `5MB`, `5MiB`, `1GiB` into bytes (KB = 1000, KiB = 1024).
@@ -29,14 +30,5 @@ public enum Quantity {
               let value = Int(digits) else { return nil }
         let (product, overflow) = value.multipliedReportingOverflow(by: factor)
         return overflow ? nil : product
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }

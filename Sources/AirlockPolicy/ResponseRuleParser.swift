@@ -1,3 +1,4 @@
+import AirlockCore
 import Yams
 
 /// Validates an upstream's `responses:` list into `ResponseRule`s (file types apart from the model).
@@ -59,7 +60,7 @@ enum ResponseRuleParser {
                         let items: [(String, Node)]
                         if case .scalar(let scalar) = mvalue { items = [(scalar.string, mvalue)] } else { items = reader.strings(mvalue, context: mctx) }
                         for (text, item) in items {
-                            if let range = statusRange(text) { ranges.append(range) } else {
+                            if let range = HTTPText.statusRange(text) { ranges.append(range) } else {
                                 reader.fail(item, "\(mctx): '\(text)' is not a status (100-599) or a class like 2XX")
                             }
                         }
@@ -100,9 +101,8 @@ enum ResponseRuleParser {
         }
 
         var body = ResponseRule.BodyCheck.none
-        if let schema, let openapi {
+        if schema != nil, let openapi {
             reader.fail(openapi.1, "\(ctx): give either schema or openapi, not both")
-            _ = schema
         } else if let schema {
             body = .schema(file: schema.0, pointer: schema.1)
             if body.isXSD, schema.1 != nil { reader.fail(schema.2, "\(ctx).schema: an XSD takes no '#' pointer") }
@@ -121,16 +121,6 @@ enum ResponseRuleParser {
         return ResponseRule(
             id: id, path: path, methods: methods, statuses: statuses, contentTypes: contentTypes, body: body,
             onViolation: action, sanitize: sanitize, file: reader.file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
-    }
-
-    /// `200` → 200...200, `2XX` (or `2xx`) → 200...299.
-    static func statusRange(_ text: String) -> ClosedRange<Int>? {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 3, (0x31...0x35).contains(bytes[0]) else { return nil }
-        let first = Int(bytes[0] - 0x30)
-        if (bytes[1] | 0x20) == 0x78, (bytes[2] | 0x20) == 0x78 { return (first * 100)...(first * 100 + 99) }
-        guard let code = Int(text), bytes.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-        return code...code
     }
 
     /// `type/subtype` with token characters, or a structured-suffix wildcard like `*/*+json`.

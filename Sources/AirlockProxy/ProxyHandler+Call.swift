@@ -101,6 +101,17 @@ extension ProxyHandler {
         }
     }
 
+    /// What the request side contributes to the audit event: the refusal report mode let through
+    /// (the route's, else a redirect's) and the details worth recording, redirects included.
+    static func requestFindings(route: Route, outcome: ExchangeResult) -> (wouldDeny: Denial?, details: [String]) {
+        let wouldDeny = route.wouldDeny ?? outcome.wouldDeny
+        var details: [String] = wouldDeny.map { [$0.detail] } ?? []
+        if outcome.redirects > 0 {
+            details.append("followed \(outcome.redirects) redirect(s) from \(Redaction.url(route.url.description))")
+        }
+        return (wouldDeny, details)
+    }
+
     /// Sends the head of a relayed response (on the loop, before any of its body).
     func streamHead(context: ChannelHandlerContext, requestID: String, keepAlive: Bool, status: Int, fields: [(name: String, value: String)]) {
         guard case .waiting = state else { return }
@@ -139,11 +150,7 @@ extension ProxyHandler {
     /// A relayed response is complete: audit it, then end the message.
     func finishStream(context: ChannelHandlerContext, record: CallRecord, route: Route, keepAlive: Bool, outcome: ExchangeResult) {
         defer { services.end() }
-        let wouldDeny = route.wouldDeny ?? outcome.wouldDeny
-        var details: [String] = wouldDeny.map { [$0.detail] } ?? []
-        if outcome.redirects > 0 {
-            details.append("followed \(outcome.redirects) redirect(s) from \(Redaction.url(route.url.description))")
-        }
+        let (wouldDeny, details) = Self.requestFindings(route: route, outcome: outcome)
         let event = record.event(
             decision: wouldDeny == nil ? "allow" : "report", reason: wouldDeny?.reason,
             detail: details.isEmpty ? nil : details.joined(separator: "; "),
@@ -169,12 +176,9 @@ extension ProxyHandler {
     func deliver(context: ChannelHandlerContext, record: CallRecord, route: Route, keepAlive: Bool, outcome: ExchangeResult, verdict: ResponseVerdict?) {
         defer { services.end() }
         let response = outcome.response
-        let wouldDeny = route.wouldDeny ?? outcome.wouldDeny
+        let (wouldDeny, found) = Self.requestFindings(route: route, outcome: outcome)
         var reason = wouldDeny?.reason
-        var details: [String] = wouldDeny.map { [$0.detail] } ?? []
-        if outcome.redirects > 0 {
-            details.append("followed \(outcome.redirects) redirect(s) from \(Redaction.url(route.url.description))")
-        }
+        var details = found
         var decision = wouldDeny == nil ? "allow" : "report"
         var body = response.body
         var headerFields = response.headers

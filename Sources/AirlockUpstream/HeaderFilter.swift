@@ -1,3 +1,5 @@
+import AirlockCore
+
 /// Which header fields cross Airlock, in each direction.
 ///
 /// Hop-by-hop fields (RFC 9110 §7.6.1) belong to one connection and are dropped both ways,
@@ -54,19 +56,9 @@ public enum HeaderFilter {
         var names: Set<String> = []
         for field in headers where field.name.lowercased() == "connection" {
             for token in field.value.split(separator: ",") {
-                names.insert(String(token).lowercased().trimmingCharacters(in: " \t"))
+                names.insert(token.lowercased().trimmingSpaces())
             }
         }
         return names
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self).unicodeScalars
-        let chars = Set(set.unicodeScalars)
-        while let f = s.first, chars.contains(f) { s = s.dropFirst() }
-        while let l = s.last, chars.contains(l) { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -20,6 +20,13 @@ struct FirewallFixture {
         policy = try PolicyLoader.load(path: file.path)
     }
 
+    /// One upstream `name` at `https://<name>.example` with the given `responses:` list (YAML lines
+    /// starting with `- match:`), the shape most firewall tests need.
+    init(upstream name: String, rules: String, files: [String: String] = [:]) throws {
+        let indented = rules.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }.joined(separator: "\n")
+        try self.init(policy: "upstreams:\n  \(name):\n    url: https://\(name).example\n    responses:\n\(indented)\n", files: files)
+    }
+
     func firewall() throws -> ResponseFirewall { try ResponseFirewall(policy: policy) }
 
     func upstream(_ name: String) -> Upstream { policy.upstream(named: name)! }

@@ -29,7 +29,7 @@ import Testing
         String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
-    @Test func compilesEveryOperationOnce() throws {
+    @Test func compilesEveryOperationOfTheDocument() throws {
         guard let (f, firewall, _) = try Self.fixture() else { return }
         defer { f.remove() }
         #expect(firewall.summary.documents == 1)

@@ -1,0 +1,23 @@
+/// Small text rules shared by the policy loader, the OpenAPI reader and the header filters.
+public enum HTTPText {
+    /// A status code (`200`) or a class (`2XX`, `2xx`) as the range of codes it covers; nil otherwise.
+    /// Both policy `match.status` entries and OpenAPI response keys are spelled this way.
+    public static func statusRange(_ text: String) -> ClosedRange<Int>? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 3, (0x31...0x35).contains(bytes[0]) else { return nil }
+        let first = Int(bytes[0] - 0x30)
+        if (bytes[1] | 0x20) == 0x78, (bytes[2] | 0x20) == 0x78 { return (first * 100)...(first * 100 + 99) }
+        guard let code = Int(text), bytes.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return code...code
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs (HTTP's optional whitespace, RFC 9110 §5.6.3).
+    public func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}
