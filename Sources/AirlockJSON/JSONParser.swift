@@ -51,6 +51,7 @@ public struct JSONParser: Sendable {
     public func parseNotingCanonical(_ bytes: [UInt8]) throws(JSONParseError) -> (value: JSONValue, canonical: Bool) {
         let result: Result<(JSONValue, Bool), JSONParseError> = bytes.withUnsafeBufferPointer { p in
             var state = JSONParserState(p, limits)
+            defer { state.releaseStacks() }
             do throws(JSONParseFailure) {
                 let value = try state.parseDocument()
                 return .success((value, state.canonical))
@@ -66,6 +67,7 @@ public struct JSONParser: Sendable {
     public func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
         let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { p in
             var state = JSONParserState(p, limits)
+            defer { state.releaseStacks() }
             do throws(JSONParseFailure) {
                 return .success(try state.parseDocument())
             } catch {
