@@ -61,7 +61,7 @@ enum SchemaFiles {
                 guard seen.insert(key.string).inserted else { throw FileError("duplicate key '\(key.string)' at line \(k.mark?.line ?? 0)") }
                 entries.append((key: key.string, value: try value(of: v, depth: depth + 1)))
             }
-            return .object(entries)
+            return .object(JSONObject(entries))
         case .alias:
             throw FileError("YAML aliases are not supported in schema files (line \(line))")
         }

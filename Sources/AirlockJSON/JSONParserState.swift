@@ -27,7 +27,9 @@ struct JSONParserState {
     /// and move into an exactly sized array when it closes. Growing a per-object array instead left a third
     /// of the capacity unused on API documents (measured: 10.6 MB of a 20 MB document's tree) and
     /// reallocated on the way up. Freed (with whatever a failed parse left) by `releaseStacks()`.
-    var entries = ParseStack<(key: String, value: JSONValue)>()
+    var entries = ParseStack<JSONSlot>()
+    /// Key names of this document, shared by all its objects (entries store indices into it).
+    let keyTable = JSONKeyTable()
     /// Items of the arrays being parsed, as for `entries`.
     var items = ParseStack<JSONValue>()
 
@@ -149,7 +151,7 @@ struct JSONParserState {
             guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
             guard p[i] == UInt8(ascii: "\"") else { throw fail(.unexpectedByte(p[i]), i) }
             let keyOffset = i
-            let key = try parseString(isKey: true)
+            let key = try parseKey()
             // Duplicate keys (I-JSON, code-point exact): FNV-1a hashes compared first, bytes on a hash match.
             let h = lastStringHash
             // 128-bit filter on the hash: a key whose bit is clear cannot be a duplicate (no scan needed).
@@ -173,8 +175,8 @@ struct JSONParserState {
                     return false
                 }
                 if hit {
-                    for k in start..<entries.count where JSONValue.sameBytes(entries[k].key, key) {
-                        throw fail(.duplicateKey(key), keyOffset)
+                    for k in start..<entries.count where sameKey(entries[k].key, key) {
+                        throw fail(.duplicateKey(keyTable.names[Int(key)]), keyOffset)
                     }
                 }
             } else {
@@ -184,8 +186,8 @@ struct JSONParserState {
                     bigIndex = idx
                 }
                 if let hits = bigIndex?[h] {
-                    for k in hits where JSONValue.sameBytes(entries[start + k].key, key) {
-                        throw fail(.duplicateKey(key), keyOffset)
+                    for k in hits where sameKey(entries[start + k].key, key) {
+                        throw fail(.duplicateKey(keyTable.names[Int(key)]), keyOffset)
                     }
                 }
                 bigIndex?[h, default: []].append(count)
@@ -203,7 +205,7 @@ struct JSONParserState {
             i += 1
             skipWhitespace()
             let value = try parseValue()
-            entries.push((key: key, value: value))
+            entries.push(JSONSlot(value: value, key: key))
             skipWhitespace()
             guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
             let c = p[i]
@@ -213,7 +215,12 @@ struct JSONParserState {
             throw fail(.unexpectedByte(c), i - 1)
         }
         depth -= 1
-        return .object(entries.popArray(from: start))
+        return .object(JSONObject(table: keyTable, slots: entries.popArray(from: start)))
+    }
+
+    /// Whether two key-table entries hold the same key (code-point exact).
+    func sameKey(_ a: UInt32, _ b: UInt32) -> Bool {
+        a == b || JSONValue.sameBytes(keyTable.names[Int(a)], keyTable.names[Int(b)])
     }
 
     /// 64-bit hash of decoded UTF-8 bytes, eight bytes per step, with a final avalanche (all bits are used).
@@ -305,12 +312,12 @@ struct JSONParserState {
 }
 
 extension JSONParserState {
-    /// One key-cache entry: an unescaped key, its hash, and where it occurred in the input (`count` -1: empty).
+    /// One key-cache entry: an unescaped key's table index, its hash, and where it occurred in the input (`count` -1: empty).
     struct KeySlot {
         var hash: UInt64 = 0
         var offset = 0
         var count = -1
-        var key = ""
+        var id: UInt32 = 0
     }
 
     /// Slots for the key cache: about one per 64 input bytes, a power of two in 32...512. Setting up and

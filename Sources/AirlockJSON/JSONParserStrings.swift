@@ -6,8 +6,29 @@ import Darwin
 
 /// String scanning for `JSONParserState`: strict UTF-8 validation and escape decoding.
 extension JSONParserState {
-    /// Parses a string starting at the opening quote; fast path copies unescaped runs once.
-    mutating func parseString(isKey: Bool = false) throws(JSONParseFailure) -> String {
+    /// Parses a string value starting at the opening quote.
+    @inline(__always)
+    mutating func parseString() throws(JSONParseFailure) -> String {
+        if let r = try scanString() { return String(decoding: UnsafeBufferPointer(rebasing: p[r]), as: UTF8.self) }
+        return String(decoding: scratch, as: UTF8.self)
+    }
+
+    /// Parses an object key starting at the opening quote: its index in the document's key table (a key
+    /// seen before reuses its entry, see `internKey`), its hash in `lastStringHash`.
+    @inline(__always)
+    mutating func parseKey() throws(JSONParseFailure) -> UInt32 {
+        if let r = try scanString() {
+            let h = JSONParserState.fnv(p, r.lowerBound, r.count)
+            lastStringHash = h
+            return internKey(r.lowerBound, r.count, hash: h)
+        }
+        lastStringHash = scratch.withUnsafeBufferPointer { JSONParserState.fnv($0) }
+        return addKey(String(decoding: scratch, as: UTF8.self))
+    }
+
+    /// Scans a string starting at the opening quote, validating it: returns the range of its bytes when
+    /// they need no decoding (no escapes), else nil with the decoded bytes in `scratch`.
+    mutating func scanString() throws(JSONParseFailure) -> Range<Int>? {
         i += 1
         let start = i
         let n = p.count
@@ -34,14 +55,8 @@ extension JSONParserState {
             let c = p[i]
             if c == UInt8(ascii: "\"") {
                 if i - start > limits.maxStringLength { throw fail(.stringTooLong(limit: limits.maxStringLength), start) }
-                let raw = UnsafeBufferPointer(rebasing: p[start..<i])
                 i += 1
-                if isKey {
-                    let h = JSONParserState.fnv(p, start, raw.count)
-                    lastStringHash = h
-                    return internKey(start, raw.count, hash: h)
-                }
-                return String(decoding: raw, as: UTF8.self)
+                return start..<(i - 1)
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw fail(.controlCharacterInString, i) }
@@ -57,8 +72,7 @@ extension JSONParserState {
             if c == UInt8(ascii: "\"") {
                 if scratch.count > limits.maxStringLength { throw fail(.stringTooLong(limit: limits.maxStringLength), start) }
                 i += 1
-                if isKey { lastStringHash = scratch.withUnsafeBufferPointer { JSONParserState.fnv($0) } }
-                return String(decoding: scratch, as: UTF8.self)
+                return nil
             }
             if c == UInt8(ascii: "\\") {
                 try parseEscape()
@@ -77,27 +91,36 @@ extension JSONParserState {
         throw fail(.unexpectedEndOfInput, i)
     }
 
-    /// The String for an unescaped key at `p[start..<start+count]` with hash `h`, from the key cache when the
-    /// same key was seen before. A slot remembers where its key occurred in the input, so a hit is checked
-    /// with the hash and one `memcmp` of input bytes, without touching the cached String's storage.
+    /// The key-table index for an unescaped key at `p[start..<start+count]` with hash `h`, from the key cache
+    /// when the same key was seen before. A slot remembers where its key occurred in the input, so a hit is
+    /// checked with the hash and one `memcmp` of input bytes, without building or touching a String.
     @inline(__always)
-    mutating func internKey(_ start: Int, _ count: Int, hash h: UInt64) -> String {
+    mutating func internKey(_ start: Int, _ count: Int, hash h: UInt64) -> UInt32 {
         let raw = UnsafeBufferPointer(rebasing: p[start..<start + count])
         if keyCache.isEmpty {
             keysSeen += 1
-            if keysSeen < JSONParserState.keyCacheAfter { return String(decoding: raw, as: UTF8.self) }
+            if keysSeen < JSONParserState.keyCacheAfter { return addKey(String(decoding: raw, as: UTF8.self)) }
             keyCache = [KeySlot](repeating: KeySlot(), count: JSONParserState.keyCacheSlots(forBytes: p.count))
         }
         let slot = Int(truncatingIfNeeded: h) & (keyCache.count - 1)
-        let hit = keyCache.withUnsafeBufferPointer { cache -> Bool in
+        let hit = keyCache.withUnsafeBufferPointer { cache -> UInt32? in
             let e = cache[slot]
-            guard e.hash == h, e.count == count, let base = p.baseAddress else { return false }
-            return count == 0 || memcmp(base + e.offset, base + start, count) == 0
+            guard e.hash == h, e.count == count, let base = p.baseAddress else { return nil }
+            return count == 0 || memcmp(base + e.offset, base + start, count) == 0 ? e.id : nil
         }
-        if hit { return keyCache[slot].key }
-        let key = String(decoding: raw, as: UTF8.self)
-        keyCache[slot] = KeySlot(hash: h, offset: start, count: count, key: key)
-        return key
+        if let hit { return hit }
+        let id = addKey(String(decoding: raw, as: UTF8.self))
+        keyCache[slot] = KeySlot(hash: h, offset: start, count: count, id: id)
+        return id
+    }
+
+    /// Appends a key name to the document's table; its index. (A key evicted from the cache and met again
+    /// gets a second index: equal keys may have different indices, so duplicates are compared by bytes.)
+    @inline(__always)
+    mutating func addKey(_ name: String) -> UInt32 {
+        let id = UInt32(truncatingIfNeeded: keyTable.names.count)
+        keyTable.names.append(name)
+        return id
     }
 
     /// Validates one multi-byte UTF-8 sequence at `i` (no overlongs, no surrogates, ≤ U+10FFFF).

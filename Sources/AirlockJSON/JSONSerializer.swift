@@ -96,13 +96,15 @@ private struct Writer: ~Copyable {
         case let .object(o):
             reserve(2)
             put(UInt8(ascii: "{"))
-            o.withUnsafeBufferPointer { entries in
-                for k in entries.indices {
-                    if k > 0 { reserve(1); put(UInt8(ascii: ",")) }
-                    writeString(entries[k].key)
-                    reserve(1)
-                    put(UInt8(ascii: ":"))
-                    write(entries[k].value)
+            o.slots.withUnsafeBufferPointer { entries in
+                o.table.names.withUnsafeBufferPointer { keys in
+                    for k in entries.indices {
+                        if k > 0 { reserve(1); put(UInt8(ascii: ",")) }
+                        writeString(keys[Int(entries[k].key)])
+                        reserve(1)
+                        put(UInt8(ascii: ":"))
+                        write(entries[k].value)
+                    }
                 }
             }
             reserve(1)

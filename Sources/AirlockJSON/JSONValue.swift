@@ -17,7 +17,7 @@ public enum JSONValue: Sendable, Equatable {
     /// An array, in order.
     case array([JSONValue])
     /// An object, keys in document order (unique when produced by the parser).
-    case object([(key: String, value: JSONValue)])
+    case object(JSONObject)
 
     /// Structural equality per JSON Schema: numbers compare exactly, objects ignore key order.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
@@ -57,14 +57,13 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Linear lookup in an ordered object body (objects are small; order must be kept).
     @inline(__always)
-    static func lookup(_ entries: [(key: String, value: JSONValue)], _ key: String) -> JSONValue? {
-        for entry in entries where entry.key == key { return entry.value }
-        return nil
+    static func lookup(_ entries: JSONObject, _ key: String) -> JSONValue? {
+        entries[key]
     }
 
     /// Member of an object by key, or nil for non-objects and missing keys.
     public subscript(key: String) -> JSONValue? {
-        if case let .object(entries) = self { return JSONValue.lookup(entries, key) }
+        if case let .object(entries) = self { return entries[key] }
         return nil
     }
 
@@ -75,7 +74,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// The ordered object body, if this is an object.
-    public var objectValue: [(key: String, value: JSONValue)]? {
+    public var objectValue: JSONObject? {
         if case let .object(o) = self { return o }
         return nil
     }
@@ -126,4 +125,81 @@ public enum JSONValue: Sendable, Equatable {
             h.combine(acc)
         }
     }
+}
+
+/// The key names of one parsed document, shared by all of its objects: an entry stores a 4-byte index into
+/// this table instead of a 16-byte String, so an entry takes 24 bytes instead of 40 (entries are most of a
+/// parsed API document's memory). Appended to only by the parser while it builds the document, then read-only.
+public final class JSONKeyTable: @unchecked Sendable {
+    @exclusivity(unchecked) var names: [String]
+
+    init(_ names: [String] = []) {
+        self.names = names
+    }
+
+    /// The table of objects built without a parser and without keys.
+    static let empty = JSONKeyTable()
+}
+
+/// One object entry: the value and its key's index in the object's `JSONKeyTable` (24 bytes).
+struct JSONSlot {
+    var value: JSONValue
+    var key: UInt32
+}
+
+/// An object body: entries in document order, read as `(key, value)` pairs.
+public struct JSONObject: RandomAccessCollection, ExpressibleByArrayLiteral, Sendable {
+    public typealias Element = (key: String, value: JSONValue)
+    public typealias Index = Int
+
+    let table: JSONKeyTable
+    let slots: [JSONSlot]
+
+    /// An object with these entries, in this order.
+    public init(_ entries: [(key: String, value: JSONValue)]) {
+        if entries.isEmpty {
+            table = .empty
+            slots = []
+            return
+        }
+        table = JSONKeyTable(entries.map(\.key))
+        var built: [JSONSlot] = []
+        built.reserveCapacity(entries.count)
+        for (i, e) in entries.enumerated() { built.append(JSONSlot(value: e.value, key: UInt32(i))) }
+        slots = built
+    }
+
+    /// An object literal: `["a": 1]` is written `[(key: "a", value: .number(1))]`.
+    public init(arrayLiteral elements: (key: String, value: JSONValue)...) {
+        self.init(elements)
+    }
+
+    init(table: JSONKeyTable, slots: [JSONSlot]) {
+        self.table = table
+        self.slots = slots
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { slots.count }
+
+    @inline(__always)
+    public subscript(position: Int) -> (key: String, value: JSONValue) {
+        (key: table.names[Int(slots[position].key)], value: slots[position].value)
+    }
+
+    /// The key of entry `position`.
+    @inline(__always)
+    func key(at position: Int) -> String {
+        table.names[Int(slots[position].key)]
+    }
+
+    /// The value for `key`, or nil (linear: objects are small and keep their order).
+    public subscript(key: String) -> JSONValue? {
+        let names = table.names
+        for slot in slots where names[Int(slot.key)] == key { return slot.value }
+        return nil
+    }
+
+    /// The entries as an array (for callers that build new objects from them).
+    public var entries: [(key: String, value: JSONValue)] { map { $0 } }
 }

@@ -52,9 +52,12 @@ public struct Sanitizer: Sendable {
                 !$0.properties.isEmpty || !$0.patternProperties.isEmpty || $0.additionalProperties != nil
                     || $0.unevaluatedProperties != nil
             }
-            var out: [(key: String, value: JSONValue)] = []
+            // The result shares the input's key table: kept entries keep their key index.
+            var out: [JSONSlot] = []
             out.reserveCapacity(entries.count)
-            for (key, v) in entries {
+            for (k, slot) in entries.slots.enumerated() {
+                let key = entries.key(at: k)
+                let v = slot.value
                 var children: [SchemaNode] = []
                 var declared = !constrains
                 for n in nodes {
@@ -71,13 +74,14 @@ public struct Sanitizer: Sendable {
                 }
                 if declared {
                     path.append(key)
-                    out.append((key: key, value: strip(v, children, depth: depth + 1, path: &path, removed: &removed)))
+                    out.append(JSONSlot(value: strip(v, children, depth: depth + 1, path: &path, removed: &removed),
+                                        key: slot.key))
                     path.removeLast()
                 } else {
                     removed.add(path, key)
                 }
             }
-            return .object(out)
+            return .object(JSONObject(table: entries.table, slots: out))
         case let .array(items):
             var out: [JSONValue] = []
             out.reserveCapacity(items.count)

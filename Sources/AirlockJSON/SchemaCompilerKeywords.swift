@@ -1,7 +1,7 @@
 /// Keyword decoding for `SchemaCompiler`, dialect by dialect.
 extension SchemaCompiler {
     /// Decodes every keyword of an object schema into `node`.
-    func fill(_ node: SchemaNode, _ body: [(key: String, value: JSONValue)], _ loc: SchemaLocation) throws(SchemaError) {
+    func fill(_ node: SchemaNode, _ body: JSONObject, _ loc: SchemaLocation) throws(SchemaError) {
         let draft = loc.draft
         let modern = draft.isModern
         if draft.refOverridesSiblings, let ref = JSONValue.lookup(body, "$ref") {

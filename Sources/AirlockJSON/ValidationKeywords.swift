@@ -91,7 +91,7 @@ extension ValidationRun {
         return ok
     }
 
-    mutating func validateObject(_ n: SchemaNode, _ o: [(key: String, value: JSONValue)], _ ev: inout Evaluated) -> Bool {
+    mutating func validateObject(_ n: SchemaNode, _ o: JSONObject, _ ev: inout Evaluated) -> Bool {
         var ok = true
         if let m = n.minProperties, o.count < m {
             report(n, "minProperties", "object has fewer than \(m) properties"); ok = false; if stop { return false }
@@ -103,7 +103,9 @@ extension ValidationRun {
         let hasPatterns = !n.patternProperties.isEmpty
         var seenRequired = 0
         if hasProps || hasPatterns || n.additionalProperties != nil {
-            let good = o.withUnsafeBufferPointer { validateProperties(n, $0, &ev, &seenRequired) }
+            let good = o.slots.withUnsafeBufferPointer { slots in
+                o.table.names.withUnsafeBufferPointer { keys in validateProperties(n, slots, keys, &ev, &seenRequired) }
+            }
             if !good { ok = false; if stop { return false } }
         }
         // Keys are unique (the parser guarantees it), so counting hits proves every required name is present.
@@ -131,9 +133,9 @@ extension ValidationRun {
     }
 
     /// properties / patternProperties / additionalProperties over the entries, counting required hits.
-    /// Keys and values are used in place as `o[i].key` / `o[i].value` rather than bound to locals: a local
-    /// is a copy, i.e. a retain/release pair per entry, which was a large share of validating small objects.
-    mutating func validateProperties(_ n: SchemaNode, _ o: UnsafeBufferPointer<(key: String, value: JSONValue)>,
+    /// Keys and values are used in place as `keys[Int(o[i].key)]` / `o[i].value` rather than bound to locals:
+    /// a local is a copy, i.e. a retain/release pair per entry, which was a large share of validating small objects.
+    mutating func validateProperties(_ n: SchemaNode, _ o: UnsafeBufferPointer<JSONSlot>, _ keys: UnsafeBufferPointer<String>,
                                      _ ev: inout Evaluated, _ seenRequired: inout Int) -> Bool {
         var ok = true
         let hasProps = !n.propertyTable.isEmpty
@@ -147,9 +149,9 @@ extension ValidationRun {
             for i in 0..<o.count {
                 var matched = false
                 var slot = -1
-                if guess < count && names[guess] == o[i].key {
+                if guess < count && names[guess] == keys[Int(o[i].key)] {
                     slot = guess
-                } else if hasProps, let e = n.propertyTable[o[i].key] {
+                } else if hasProps, let e = n.propertyTable[keys[Int(o[i].key)]] {
                     slot = e.index
                 }
                 if slot >= 0 {
@@ -158,30 +160,30 @@ extension ValidationRun {
                     if let s = schemas[slot].node {
                         matched = true
                         if !(s.isLeaf && ValidationRun.leafAccepts(s, o[i].value))
-                            && !validateChild(s, o[i].value, .key(o[i].key)) {
+                            && !validateChild(s, o[i].value, .key(keys[Int(o[i].key)])) {
                             ok = false; if stop { return }
                         }
                     }
                 }
                 if hasPatterns {
-                    for (p, s) in n.patternProperties where p.matches(o[i].key) {
+                    for (p, s) in n.patternProperties where p.matches(keys[Int(o[i].key)]) {
                         matched = true
-                        if !validateChild(s, o[i].value, .key(o[i].key)) { ok = false; if stop { return } }
+                        if !validateChild(s, o[i].value, .key(keys[Int(o[i].key)])) { ok = false; if stop { return } }
                     }
                 }
                 if !matched, let s = additional {
                     matched = true
                     if !(s.isLeaf && ValidationRun.leafAccepts(s, o[i].value))
-                        && !validateChild(s, o[i].value, .key(o[i].key)) {
+                        && !validateChild(s, o[i].value, .key(keys[Int(o[i].key)])) {
                         if s.constant == false && quiet == 0 {
-                            path.append(.key(o[i].key))
-                            report(n, "additionalProperties", "property \"\(o[i].key)\" is not allowed")
+                            path.append(.key(keys[Int(o[i].key)]))
+                            report(n, "additionalProperties", "property \"\(keys[Int(o[i].key)])\" is not allowed")
                             path.removeLast()
                         }
                         ok = false; if stop { return }
                     }
                 }
-                if tracking && matched { ev.insertProp(o[i].key) }
+                if tracking && matched { ev.insertProp(keys[Int(o[i].key)]) }
             }
         }
         }

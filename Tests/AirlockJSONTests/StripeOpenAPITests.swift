@@ -9,7 +9,7 @@ import Testing
     static let specURI = "file:///stripe/spec3.json"
 
     /// (registry with the spec, parsed spec, fixtures by name), loaded once.
-    static let data: (SchemaRegistry, JSONValue, [(key: String, value: JSONValue)])? = {
+    static let data: (SchemaRegistry, JSONValue, JSONObject)? = {
         guard let root = SharedData.root,
               let specBytes = SharedData.bytes(root + "/" + dir + "/spec3.json"),
               let fixBytes = SharedData.bytes(root + "/" + dir + "/fixtures3.json"),
@@ -48,7 +48,7 @@ import Testing
 
         // Missing required property.
         if let req = schemaJSON["required"]?.arrayValue?.first?.stringValue {
-            let mutated = JSONValue.object(entries.filter { $0.key != req })
+            let mutated = JSONValue.object(JSONObject(entries.filter { $0.key != req }))
             let r = schema.validate(mutated)
             #expect(!r.isValid, "\(name): removing required \(req) should fail")
             #expect(r.violations.first?.keywordLocation.hasSuffix("required") == true)
@@ -58,14 +58,14 @@ import Testing
             p.value["nullable"]?.boolValue != true && ["string", "integer", "boolean"].contains(p.value["type"]?.stringValue ?? "")
                 && JSONValue.lookup(entries, p.key) != nil
         }) {
-            let mutated = JSONValue.object(entries.map { $0.key == key ? (key: key, value: .array([])) : $0 })
+            let mutated = JSONValue.object(JSONObject(entries.map { $0.key == key ? (key: key, value: JSONValue.array([])) : $0 }))
             let r = schema.validate(mutated)
             #expect(!r.isValid, "\(name): wrong type for \(key) should fail")
             #expect(r.violations.first?.instanceLocation == "/" + JSONPointer.escape(key))
         }
         // Enum violation.
         if let (key, _) = props.first(where: { p in p.value["enum"] != nil && JSONValue.lookup(entries, p.key) != nil }) {
-            let mutated = JSONValue.object(entries.map { $0.key == key ? (key: key, value: .string("zz-not-in-enum")) : $0 })
+            let mutated = JSONValue.object(JSONObject(entries.map { $0.key == key ? (key: key, value: JSONValue.string("zz-not-in-enum")) : $0 }))
             #expect(!schema.isValid(mutated), "\(name): enum violation on \(key) should fail")
         }
         // The whole document replaced by a scalar.
