@@ -41,7 +41,7 @@ let package = Package(
             name: "AirlockInspection",
             dependencies: ["AirlockCore", "AirlockPolicy", "AirlockJSON", "AirlockXML", .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "AirlockCurl", dependencies: ["CCurl"]),
+        .target(name: "AirlockCurl", dependencies: ["AirlockCore", "CCurl"]),
         .target(name: "AirlockUpstream", dependencies: ["AirlockCore", "AirlockPolicy", "AirlockCurl"]),
         .target(
             name: "AirlockProxy",

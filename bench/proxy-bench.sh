@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Airlock proxy benchmark: Airlock (gateway and forward mode) against squid and tinyproxy,
-# all in front of one nginx serving a 1 KiB JSON file, measured with wrk. Then the response
+# all in front of one nginx serving a 1 KiB JSON file, measured with wrk; nginx itself as a
+# reverse proxy (nginx-proxy) shows what any proxy can reach on the same cores. Then the response
 # firewall: a 2 KB and a 200 KB JSON response through Airlock without and with JSON Schema
 # validation (plus canonical re-serialization), the direct figures beside them.
 #
@@ -141,6 +142,7 @@ wait_listening() {
 
 start_nginx() {
     NGINX_PORT=$(free_port)
+    NGINX_PROXY_PORT=$(free_port)
     local d=$TMP/nginx
     mkdir -p "$d/www/v1" "$d/logs" "$d/temp"
     # A 1024-byte JSON document: a fixed head, padded to exactly 1 KiB inside a string.
@@ -174,6 +176,21 @@ http {
         listen $HOST:$NGINX_PORT;
         root $d/www;
         location / { try_files \$uri =404; }
+    }
+    # The reference for what a proxy can reach on this machine: nginx itself as a reverse proxy
+    # (same workers, keep-alive to the origin), the fastest C proxy at hand. No checks, no log.
+    upstream origin {
+        server $HOST:$NGINX_PORT;
+        keepalive 64;
+    }
+    server {
+        listen $HOST:$NGINX_PROXY_PORT;
+        location / {
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_buffering on;
+        }
     }
 }
 EOF
@@ -350,13 +367,16 @@ declare -A T_URL=() T_LUA=() T_CURL=() T_EXPECT=()
 ORDER=()
 
 add_target() {
-    local name=$1 port=$2 mode=$3     # mode: direct | forward | gateway | checked
+    local name=$1 port=$2 mode=$3     # mode: direct | reverse | forward | gateway | checked | buffered
     local path=${4:-$ITEM_PATH}
     local lua=$TMP/wrk-$name.lua
     case $mode in
         direct)
             write_lua "$lua" "$path" "$HOST:$NGINX_PORT"
             T_CURL[$name]="$(NGINX_URL "$path")" ;;
+        reverse)
+            write_lua "$lua" "$path" "$HOST:$port"
+            T_CURL[$name]="http://$HOST:$port$path" ;;
         forward)
             write_lua "$lua" "$(NGINX_URL "$path")" "$HOST:$NGINX_PORT"
             T_CURL[$name]="-x http://$HOST:$port $(NGINX_URL "$path")" ;;
@@ -453,6 +473,8 @@ print_table() {
         echo "req/s ratios: Airlock gateway / squid     = $(ratio "${R_RPS[airlock-gateway]}" "${R_RPS[squid]}")"
         echo "              Airlock gateway / tinyproxy = $(ratio "${R_RPS[airlock-gateway]}" "${R_RPS[tinyproxy]}")"
         echo "              Airlock forward / squid     = $(ratio "${R_RPS[airlock-forward]}" "${R_RPS[squid]}")"
+        echo "              Airlock gateway / nginx-proxy = $(ratio "${R_RPS[airlock-gateway]}" "${R_RPS[nginx-proxy]}")"
+        echo "              nginx-proxy / direct        = $(ratio "${R_RPS[nginx-proxy]}" "${R_RPS[direct]}")  (the ceiling a proxy meets here)"
         echo
         echo "Audit lines written vs requests wrk completed (measured runs; wrk does not count the"
         echo "requests still in flight at its deadline, so audit may exceed wrk by up to $CONNS):"
@@ -559,6 +581,7 @@ main() {
     local parts=${PARTS:-proxies responses}
     if [[ " $parts " == *" proxies "* ]]; then
         add_target direct          "$NGINX_PORT" direct
+        add_target nginx-proxy     "$NGINX_PROXY_PORT" reverse
         add_target squid           "$SQUID_PORT" forward
         add_target tinyproxy       "$TINY_PORT"  forward
         if [[ "${SKIP_AIRLOCK:-0}" != 1 ]]; then

@@ -1,3 +1,4 @@
+import AirlockCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -79,6 +80,7 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     private func run() {
+        ThreadName.setCurrent("airlock-audit")
         while true {
             condition.lock()
             while queue.isEmpty && !closing {

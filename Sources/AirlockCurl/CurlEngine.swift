@@ -1,3 +1,4 @@
+import AirlockCore
 import CCurl
 import Foundation
 
@@ -68,6 +69,7 @@ public final class CurlEngine: @unchecked Sendable {
     }
 
     private func run() {
+        ThreadName.setCurrent("airlock-curl")
         var running: Int32 = 0
         while true {
             lock.lock()
