@@ -78,9 +78,28 @@ import Testing
         #expect(v.objectValue?.count == 2000)
         #expect(v.objectValue?.enumerated().allSatisfy { $0.element.key == "k\($0.offset)" } == true)
         #expect(kind("{" + many + ",\"k1999\":0}") == .duplicateKey("k1999"))
+        // An early key was evicted from the key cache by 2,000 others, so its repeat gets a new key-table
+        // index: the duplicate must still be found (by bytes), and an escaped spelling too.
+        #expect(kind("{" + many + ",\"k3\":0}") == .duplicateKey("k3"))
+        #expect(kind("{" + many + ",\"\\u006b3\":0}") == .duplicateKey("k3"))
         // Repeated shapes reuse cached keys; values must stay distinct.
         let list = try JSONParser().parse(#"[{"id":"x","n":1},{"id":"y","n":2},{"n":3,"id":"z"}]"#)
         #expect(JSONSerializer.string(list) == #"[{"id":"x","n":1},{"id":"y","n":2},{"n":3,"id":"z"}]"#)
+    }
+
+    /// The compact value layout the memory figures depend on: an object entry is a 17-byte value plus a
+    /// 4-byte key index in 24 bytes (a String key made it 40).
+    @Test func objectEntriesStayCompact() throws {
+        #expect(MemoryLayout<JSONSlot>.stride == 24)
+        let v = try JSONParser().parse(#"[{"id":"a","amount":1},{"amount":2,"id":"b"},{}]"#)
+        guard case let .array(items) = v, case let .object(first) = items[0], case let .object(second) = items[1] else {
+            Issue.record("not a list of objects"); return
+        }
+        #expect(first.table === second.table, "objects of one document share its key table")
+        #expect(second.map(\.key) == ["amount", "id"])
+        #expect(second["id"] == .string("b"))
+        #expect(JSONValue.object([(key: "id", value: .string("b")), (key: "amount", value: .number(JSONNumber(2)))])
+                == items[1], "objects compare by content, whatever their key tables")
     }
 
     @Test func numbersAreExact() throws {
