@@ -30,7 +30,12 @@ import Testing
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
-        defer { server.terminate() }
+        // SIGKILL, not terminate(): the child inherits the test runner's signal mask, in which SIGTERM is
+        // blocked, so a SIGTERM stayed pending and every run left an s_server listening on loopback.
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
         // Wait until it accepts connections.
         for _ in 0..<100 {
             if (try? await RawClient.exchange(port: port, bytes: "", timeoutMs: 50)) != nil { break }
