@@ -79,8 +79,7 @@ extension ResponseFirewall {
         }) else {
             guard upstream.unmatched == .block else { return .untouched }
             let denial = Denial(.statusNotAllowed, "no responses rule of upstream '\(upstream.name)' matches \(response.method) \(response.subpath) answered \(response.status) (unmatched: block)")
-            return upstream.mode == .report ? ResponseVerdict(decision: .report, denial: denial, keyword: "unmatched")
-                : ResponseVerdict(decision: .deny, denial: denial, keyword: "unmatched")
+            return ResponseVerdict(decision: upstream.mode == .report ? .report : .deny, denial: denial, keyword: "unmatched")
         }
         var run = Run(rule: rule, response: response)
         return run.evaluate()

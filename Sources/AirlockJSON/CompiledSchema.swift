@@ -8,15 +8,12 @@ public struct CompiledSchema: Sendable {
     let usesDynamicScope: Bool
 
     /// Compiles the schema stored in `registry` at `uri` (a `#/json/pointer` fragment selects a subschema).
+    /// (A one-schema `SchemaSet`; use a set to compile many schemas that share subschemas.)
     public init(uri: String, registry: SchemaRegistry, defaultDraft: SchemaDraft = .draft2020_12) throws(SchemaError) {
-        let compiler = SchemaCompiler(registry: registry, defaultDraft: defaultDraft)
-        root = try compiler.compile(uri: uri)
-        usesUnevaluated = compiler.usesUnevaluated
-        usesRegexFallback = compiler.usesRegexFallback
-        usesDynamicScope = compiler.usesDynamicScope
+        self = try SchemaSet(registry: registry, defaultDraft: defaultDraft).compile(uri: uri)
     }
 
-    init(root: SchemaNode, usesUnevaluated: Bool, usesDynamicScope: Bool, usesRegexFallback: Bool = false) {
+    init(root: SchemaNode, usesUnevaluated: Bool, usesDynamicScope: Bool, usesRegexFallback: Bool) {
         self.usesRegexFallback = usesRegexFallback
         self.root = root
         self.usesUnevaluated = usesUnevaluated

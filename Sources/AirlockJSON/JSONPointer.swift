@@ -23,7 +23,7 @@ public enum JSONPointer {
             let token = unescape(raw)
             switch cur {
             case let .object(o):
-                guard let next = JSONValue.lookup(o, token) else { return nil }
+                guard let next = o[token] else { return nil }
                 cur = next
             case let .array(a):
                 guard let i = Int(token), i >= 0, i < a.count, token == String(i) else { return nil }

@@ -33,7 +33,7 @@ public enum JSONValue: Sendable, Equatable {
         case let (.object(a), .object(b)):
             guard a.count == b.count else { return false }
             for entry in a {
-                guard let other = JSONValue.lookup(b, entry.key), other == entry.value else { return false }
+                guard let other = b[entry.key], other == entry.value else { return false }
             }
             return true
         default: return false
@@ -53,12 +53,6 @@ public enum JSONValue: Sendable, Equatable {
                 return memcmp(p, q, xa.count) == 0
             }
         }
-    }
-
-    /// Linear lookup in an ordered object body (objects are small; order must be kept).
-    @inline(__always)
-    static func lookup(_ entries: JSONObject, _ key: String) -> JSONValue? {
-        entries[key]
     }
 
     /// Member of an object by key, or nil for non-objects and missing keys.
@@ -199,7 +193,4 @@ public struct JSONObject: RandomAccessCollection, ExpressibleByArrayLiteral, Sen
         for slot in slots where names[Int(slot.key)] == key { return slot.value }
         return nil
     }
-
-    /// The entries as an array (for callers that build new objects from them).
-    public var entries: [(key: String, value: JSONValue)] { map { $0 } }
 }

@@ -119,7 +119,7 @@ public struct Sanitizer: Sendable {
             }
         }
         if case let .object(o) = value {
-            for (name, s) in n.dependentSchemas where JSONValue.lookup(o, name) != nil {
+            for (name, s) in n.dependentSchemas where o[name] != nil {
                 expand(s, value, &out, depth: depth + 1)
             }
         }

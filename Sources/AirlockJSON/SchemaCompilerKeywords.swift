@@ -4,7 +4,7 @@ extension SchemaCompiler {
     func fill(_ node: SchemaNode, _ body: JSONObject, _ loc: SchemaLocation) throws(SchemaError) {
         let draft = loc.draft
         let modern = draft.isModern
-        if draft.refOverridesSiblings, let ref = JSONValue.lookup(body, "$ref") {
+        if draft.refOverridesSiblings, let ref = body["$ref"] {
             guard let s = ref.stringValue else { throw SchemaError(message: "$ref must be a string", location: loc.key) }
             node.ref = try compile(resolveRef(s, from: loc, keyword: "$ref"))
             return
@@ -133,16 +133,16 @@ extension SchemaCompiler {
             }
         }
         if legacyExclusive && v {
-            if JSONValue.lookup(body, "exclusiveMinimum")?.boolValue == true, let m = node.minimum {
+            if body["exclusiveMinimum"]?.boolValue == true, let m = node.minimum {
                 node.exclusiveMinimum = m
                 node.minimum = nil
             }
-            if JSONValue.lookup(body, "exclusiveMaximum")?.boolValue == true, let m = node.maximum {
+            if body["exclusiveMaximum"]?.boolValue == true, let m = node.maximum {
                 node.exclusiveMaximum = m
                 node.maximum = nil
             }
         }
-        if draft != .draft2020_12, let additional = JSONValue.lookup(body, "additionalItems") {
+        if draft != .draft2020_12, let additional = body["additionalItems"] {
             if itemsArray { node.restItems = try child(loc, "/additionalItems", additional) }
         }
         if node.ifSchema == nil {

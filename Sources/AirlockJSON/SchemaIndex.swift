@@ -36,25 +36,25 @@ struct SchemaIndex {
             locations[loc.base + "#"] = loc
         }
         if case let .object(body) = loc.value {
-            let hasRef = JSONValue.lookup(body, "$ref") != nil
+            let hasRef = body["$ref"] != nil
             if loc.draft.fragmentIDsAreAnchors, !(loc.draft.refOverridesSiblings && hasRef),
-               let id = JSONValue.lookup(body, loc.draft.idKeyword)?.stringValue, id.hasPrefix("#") {
+               let id = body[loc.draft.idKeyword]?.stringValue, id.hasPrefix("#") {
                 locations[loc.base + id] = loc
             }
             if loc.draft.fragmentIDsAreAnchors, !(loc.draft.refOverridesSiblings && hasRef),
-               let id = JSONValue.lookup(body, loc.draft.idKeyword)?.stringValue, !id.hasPrefix("#"),
+               let id = body[loc.draft.idKeyword]?.stringValue, !id.hasPrefix("#"),
                let hash = id.firstIndex(of: "#"), id[id.index(after: hash)...].count > 0 {
                 locations[loc.base + String(id[hash...])] = loc
             }
-            if loc.draft.isModern, let anchor = JSONValue.lookup(body, "$anchor")?.stringValue {
+            if loc.draft.isModern, let anchor = body["$anchor"]?.stringValue {
                 locations[loc.base + "#" + anchor] = loc
             }
-            if loc.draft == .draft2020_12, let anchor = JSONValue.lookup(body, "$dynamicAnchor")?.stringValue {
+            if loc.draft == .draft2020_12, let anchor = body["$dynamicAnchor"]?.stringValue {
                 if locations[loc.base + "#" + anchor] == nil { locations[loc.base + "#" + anchor] = loc }
                 dynamicAnchors[loc.base, default: [:]][anchor] = loc.key
             }
             if loc.draft == .draft2019_09, loc.resourcePointer.isEmpty,
-               JSONValue.lookup(body, "$recursiveAnchor")?.boolValue == true {
+               body["$recursiveAnchor"]?.boolValue == true {
                 recursiveAnchors.insert(loc.base)
             }
         }

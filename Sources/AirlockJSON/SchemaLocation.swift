@@ -26,7 +26,7 @@ struct SchemaLocation {
             return SchemaLocation(value: value, base: base, resourcePointer: pointer, draft: draft,
                                   validationVocabulary: vocab, isResourceRoot: isRoot)
         }
-        if draft != .openAPI30, let meta = JSONValue.lookup(body, "$schema")?.stringValue {
+        if draft != .openAPI30, let meta = body["$schema"]?.stringValue {
             if let known = SchemaDraft.fromMetaschemaURI(meta) {
                 draft = known
                 vocab = true
@@ -42,8 +42,8 @@ struct SchemaLocation {
         var newBase = base
         var newPointer = pointer
         var root = isRoot
-        let hasRef = JSONValue.lookup(body, "$ref") != nil
-        if !(draft.refOverridesSiblings && hasRef), let id = JSONValue.lookup(body, draft.idKeyword)?.stringValue {
+        let hasRef = body["$ref"] != nil
+        if !(draft.refOverridesSiblings && hasRef), let id = body[draft.idKeyword]?.stringValue {
             if !(draft.fragmentIDsAreAnchors && id.hasPrefix("#")) {
                 newBase = URIReference(URIReference.resolve(id, against: base)).withoutFragment
                 newPointer = ""
@@ -57,7 +57,7 @@ struct SchemaLocation {
     /// Child subschemas by keyword: (pointer suffix, value), following the dialect's applicators.
     func children() -> [(String, JSONValue)] {
         guard case let .object(body) = value else { return [] }
-        if draft.refOverridesSiblings, JSONValue.lookup(body, "$ref") != nil {
+        if draft.refOverridesSiblings, body["$ref"] != nil {
             // Siblings of $ref are ignored, but $defs/definitions may still be targets of pointers.
         }
         var out: [(String, JSONValue)] = []

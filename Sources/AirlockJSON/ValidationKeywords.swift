@@ -110,7 +110,7 @@ extension ValidationRun {
         }
         // Keys are unique (the parser guarantees it), so counting hits proves every required name is present.
         if seenRequired < n.required.count {
-            for r in n.required where JSONValue.lookup(o, r) == nil {
+            for r in n.required where o[r] == nil {
                 report(n, "required", "required property \"\(r)\" is missing"); ok = false; if stop { return false }
             }
         }
@@ -119,13 +119,13 @@ extension ValidationRun {
                 ok = false; if stop { return false }
             }
         }
-        for (name, deps) in n.dependentRequired where JSONValue.lookup(o, name) != nil {
-            for d in deps where JSONValue.lookup(o, d) == nil {
+        for (name, deps) in n.dependentRequired where o[name] != nil {
+            for d in deps where o[d] == nil {
                 report(n, "dependentRequired", "property \"\(d)\" is required when \"\(name)\" is present")
                 ok = false; if stop { return false }
             }
         }
-        for (name, s) in n.dependentSchemas where JSONValue.lookup(o, name) != nil {
+        for (name, s) in n.dependentSchemas where o[name] != nil {
             var sub = Evaluated()
             if validate(s, .object(o), &sub) { ev.merge(sub) } else { ok = false; if stop { return false } }
         }

@@ -5,7 +5,7 @@
 /// inspection layer compiles them once at load.
 public struct ResponseRule: Sendable {
     /// What happens to a response that breaks the rule.
-    public enum Action: String, Sendable {
+    public enum Action: String, Sendable, CaseIterable {
         /// 502 with the reason; the body never reaches the client.
         case block
         /// Remove what the schema does not declare; pass the rest if it is then valid, else block.
@@ -15,7 +15,7 @@ public struct ResponseRule: Sendable {
     }
 
     /// How a body that passed is re-serialized.
-    public enum Sanitize: String, Sendable {
+    public enum Sanitize: String, Sendable, CaseIterable {
         /// Canonical re-serialization only (JSON: minimal escapes; XML: no comments, PIs or DOCTYPE).
         case none
         /// Also drop object properties the JSON schema does not declare.

@@ -91,12 +91,10 @@ enum ResponseRuleParser {
                 openapi = (PolicyLoader.resolve(text, relativeTo: reader.file), value)
             case "on_violation":
                 actionNode = value
-                guard let text = reader.string(value, context: kctx) else { continue }
-                if let a = ResponseRule.Action(rawValue: text) { action = a } else { reader.fail(value, "\(kctx) must be block, strip or report, not '\(text)'") }
+                if let a: ResponseRule.Action = reader.choice(value, context: kctx) { action = a }
             default:
                 sanitizeNode = value
-                guard let text = reader.string(value, context: kctx) else { continue }
-                if let s = ResponseRule.Sanitize(rawValue: text) { sanitize = s } else { reader.fail(value, "\(kctx) must be none or strip_unknown, not '\(text)'") }
+                if let s: ResponseRule.Sanitize = reader.choice(value, context: kctx) { sanitize = s }
             }
         }
 

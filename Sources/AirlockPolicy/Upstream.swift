@@ -4,11 +4,11 @@
 /// and port; `hosts`, `ports`, `methods` and `paths` widen that explicitly.
 public struct Upstream: Sendable {
     /// `enforce` denies; `report` lets request-shape violations through and audits "would deny".
-    public enum Mode: String, Sendable { case enforce, report }
+    public enum Mode: String, Sendable, CaseIterable { case enforce, report }
     /// Whether Airlock follows upstream redirects itself (re-checking every hop) or refuses them.
-    public enum Redirects: String, Sendable { case block, follow }
+    public enum Redirects: String, Sendable, CaseIterable { case block, follow }
     /// What happens to a response that no `responses` rule matches.
-    public enum Unmatched: String, Sendable { case allow, block }
+    public enum Unmatched: String, Sendable, CaseIterable { case allow, block }
 
     /// The name used in gateway paths (`/<name>/...`) and in audit events.
     public let name: String

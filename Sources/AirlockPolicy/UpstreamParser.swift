@@ -9,7 +9,7 @@ struct UpstreamDefaults {
         for (key, _, value) in reader.mapping(node, context: "defaults", allowed: ["redirects", "limits"]) {
             switch key {
             case "redirects":
-                if let r = UpstreamParser.redirects(value, context: "defaults.redirects", reader: &reader) { redirects = r }
+                if let r: Upstream.Redirects = reader.choice(value, context: "defaults.redirects") { redirects = r }
             default:
                 limits = UpstreamParser.limits(value, base: limits, context: "defaults.limits", reader: &reader)
             }
@@ -85,33 +85,21 @@ enum UpstreamParser {
                     }
                 }
             case "tunnel":
-                guard let text = reader.string(value, context: kctx) else { break }
-                switch text {
-                case "allow": tunnel = true
-                case "deny": tunnel = false
-                default: reader.fail(value, "\(kctx) must be allow or deny, not '\(text)'")
-                }
+                if let t = reader.choice(value, context: kctx, [("allow", true), ("deny", false)]) { tunnel = t }
             case "mode":
-                guard let text = reader.string(value, context: kctx) else { break }
-                if let m = Upstream.Mode(rawValue: text) { mode = m } else { reader.fail(value, "\(kctx) must be enforce or report, not '\(text)'") }
+                if let m: Upstream.Mode = reader.choice(value, context: kctx) { mode = m }
             case "allow_addresses":
                 for (text, item) in reader.strings(value, context: kctx) {
                     if let cidr = CIDR(text) { allow.append(cidr) } else { reader.fail(item, "\(kctx): '\(text)' is not a CIDR (e.g. 10.0.0.0/8, fd00::/8)") }
                 }
             case "redirects":
-                if let r = Self.redirects(value, context: kctx, reader: &reader) { redirects = r }
+                if let r: Upstream.Redirects = reader.choice(value, context: kctx) { redirects = r }
             case "responses":
                 responses = ResponseRuleParser.parse(value, upstream: name, reader: &reader)
             case "unmatched":
-                guard let text = reader.string(value, context: kctx) else { break }
-                if let u = Upstream.Unmatched(rawValue: text) { unmatched = u } else { reader.fail(value, "\(kctx) must be allow or block, not '\(text)'") }
+                if let u: Upstream.Unmatched = reader.choice(value, context: kctx) { unmatched = u }
             case "set_cookie":
-                guard let text = reader.string(value, context: kctx) else { break }
-                switch text {
-                case "allow": setCookie = true
-                case "strip": setCookie = false
-                default: reader.fail(value, "\(kctx) must be strip or allow, not '\(text)'")
-                }
+                if let c = reader.choice(value, context: kctx, [("strip", false), ("allow", true)]) { setCookie = c }
             default:
                 limits = Self.limits(value, base: limits, context: kctx, reader: &reader)
             }
@@ -152,15 +140,6 @@ enum UpstreamParser {
             return nil
         }
         return url
-    }
-
-    static func redirects(_ node: Node, context: String, reader: inout YAMLReader) -> Upstream.Redirects? {
-        guard let text = reader.string(node, context: context) else { return nil }
-        guard let value = Upstream.Redirects(rawValue: text) else {
-            reader.fail(node, "\(context) must be block or follow, not '\(text)'")
-            return nil
-        }
-        return value
     }
 
     static func limits(_ node: Node, base: Limits, context: String, reader: inout YAMLReader) -> Limits {

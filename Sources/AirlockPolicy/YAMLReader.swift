@@ -51,14 +51,21 @@ struct YAMLReader {
     }
 
     mutating func bool(_ node: Node, context: String) -> Bool? {
+        choice(node, context: context, [("true", true), ("false", false)])
+    }
+
+    /// One of a few fixed words (`allow` / `deny`); anything else is an error that lists them.
+    mutating func choice<T>(_ node: Node, context: String, _ words: [(word: String, value: T)]) -> T? {
         guard let text = string(node, context: context) else { return nil }
-        switch text {
-        case "true": return true
-        case "false": return false
-        default:
-            fail(node, "\(context) must be true or false, not '\(text)'")
-            return nil
-        }
+        if let hit = words.first(where: { $0.word == text }) { return hit.value }
+        let names = words.map(\.word)
+        fail(node, "\(context) must be \(names.dropLast().joined(separator: ", ")) or \(names.last ?? ""), not '\(text)'")
+        return nil
+    }
+
+    /// One of an enum's words, in declaration order (`mode: enforce | report`).
+    mutating func choice<T: CaseIterable & RawRepresentable>(_ node: Node, context: String) -> T? where T.RawValue == String {
+        choice(node, context: context, T.allCases.map { (word: $0.rawValue, value: $0) })
     }
 
     /// A list of strings; a single scalar is not accepted (explicit lists avoid surprises).

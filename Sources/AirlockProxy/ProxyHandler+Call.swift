@@ -206,7 +206,7 @@ extension ProxyHandler {
                 if let note = verdict.note { details.append(note) }
                 if let replaced = verdict.body {
                     body = replaced
-                    headerFields = HeaderFilter.rewritten(headerFields)
+                    headerFields = HeaderFilter.bodyReplaced(headerFields)
                 }
             }
         }

@@ -37,14 +37,13 @@ public enum HeaderFilter {
         }
     }
 
-    /// After Airlock decoded the body: the encoding and any digest of the encoded bytes no longer apply.
-    public static func decoded(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
-        headers.filter { !["content-encoding", "content-md5", "digest", "content-digest"].contains($0.name.lowercased()) }
-    }
+    /// Fields that describe the upstream's exact body bytes: its content coding and digests of it
+    /// (`Repr-Digest` covers the encoded representation too, RFC 9530).
+    static let describingBodyBytes: Set<String> = ["content-encoding", "content-md5", "digest", "content-digest", "repr-digest"]
 
-    /// After Airlock re-serialized the body: digests of the upstream's bytes no longer apply.
-    public static func rewritten(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
-        headers.filter { !["content-md5", "digest", "content-digest", "repr-digest", "content-encoding"].contains($0.name.lowercased()) }
+    /// After Airlock decoded or re-serialized the body: the encoding and the upstream's digests no longer apply.
+    public static func bodyReplaced(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        headers.filter { !describingBodyBytes.contains($0.name.lowercased()) }
     }
 
     /// Drops credentials before a cross-origin redirect hop (what browsers and curl do).

@@ -134,7 +134,7 @@ public final class UpstreamClient: Sendable {
         switch result {
         case .success(let response):
             var headers = HeaderFilter.response(response.headers, head: head, allowSetCookie: upstream.allowSetCookie)
-            if response.decoded { headers = HeaderFilter.decoded(headers) }
+            if response.decoded { headers = HeaderFilter.bodyReplaced(headers) }
             return .success(UpstreamResponse(
                 status: response.status, headers: headers, body: response.body,
                 address: response.connectedAddress, decoded: response.decoded, inspectable: inspect,

@@ -80,6 +80,9 @@ import Testing
         #expect(kind("{" + many + ",\"k1999\":0}") == .duplicateKey("k1999"))
         // An early key was evicted from the key cache by 2,000 others, so its repeat gets a new key-table
         // index: the duplicate must still be found (by bytes), and an escaped spelling too.
+        let repeated = try JSONParser().parse("[{" + many + "},{\"k3\":0}]")
+        guard case let .array(objects) = repeated, case let .object(second) = objects[1] else { Issue.record("not a list"); return }
+        #expect(second.table.names.filter { $0 == "k3" }.count == 2, "k3 was evicted, so it was indexed twice")
         #expect(kind("{" + many + ",\"k3\":0}") == .duplicateKey("k3"))
         #expect(kind("{" + many + ",\"\\u006b3\":0}") == .duplicateKey("k3"))
         // Repeated shapes reuse cached keys; values must stay distinct.

@@ -36,7 +36,7 @@ import Testing
 
     @Test(arguments: names())
     func fixtureIsValidAndMutationsAreNot(_ name: String) throws {
-        guard let (_, spec, fixtures) = Self.data, let fixture = JSONValue.lookup(fixtures, name),
+        guard let (_, spec, fixtures) = Self.data, let fixture = fixtures[name],
               let schemaJSON = JSONPointer.resolve("/components/schemas/" + JSONPointer.escape(name), in: spec),
               let schema = try Self.compile(name) else {
             Issue.record("missing data for \(name)"); return
@@ -56,7 +56,7 @@ import Testing
         // Wrong type: a non-nullable typed property set to an array.
         if let (key, _) = props.first(where: { p in
             p.value["nullable"]?.boolValue != true && ["string", "integer", "boolean"].contains(p.value["type"]?.stringValue ?? "")
-                && JSONValue.lookup(entries, p.key) != nil
+                && entries[p.key] != nil
         }) {
             let mutated = JSONValue.object(JSONObject(entries.map { $0.key == key ? (key: key, value: JSONValue.array([])) : $0 }))
             let r = schema.validate(mutated)
@@ -64,7 +64,7 @@ import Testing
             #expect(r.violations.first?.instanceLocation == "/" + JSONPointer.escape(key))
         }
         // Enum violation.
-        if let (key, _) = props.first(where: { p in p.value["enum"] != nil && JSONValue.lookup(entries, p.key) != nil }) {
+        if let (key, _) = props.first(where: { p in p.value["enum"] != nil && entries[p.key] != nil }) {
             let mutated = JSONValue.object(JSONObject(entries.map { $0.key == key ? (key: key, value: JSONValue.string("zz-not-in-enum")) : $0 }))
             #expect(!schema.isValid(mutated), "\(name): enum violation on \(key) should fail")
         }
