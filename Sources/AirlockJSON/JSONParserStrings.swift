@@ -119,6 +119,9 @@ extension JSONParserState {
     @inline(__always)
     mutating func addKey(_ name: String) -> UInt32 {
         let id = UInt32(truncatingIfNeeded: keyTable.names.count)
+        // Sized from the input on the first key (about one distinct key per 16 bytes of a small API
+        // document), so the table does not regrow 1-2-4-8-16-32 in every small response.
+        if id == 0 { keyTable.names.reserveCapacity(min(64, max(16, p.count >> 4))) }
         keyTable.names.append(name)
         return id
     }
