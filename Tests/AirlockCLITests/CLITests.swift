@@ -124,10 +124,10 @@ import Testing
         #expect(attack.out.contains("\"reason\":\"xml_forbidden_construct\""))
     }
 
-    /// JSON against a vendor OpenAPI document (Stripe, read in place from ../shared).
+    /// JSON against a vendor OpenAPI document (Stripe, read in place from shared/, found like every other
+    /// shared-data test: AIRLOCK_SHARED, else above the repo; missing data is a failure, never a skip).
     @Test func validateChecksJSONAgainstAnOpenAPISchema() throws {
-        let spec = Self.root.deletingLastPathComponent().appendingPathComponent("shared/vendors/stripe-openapi-2022-04-12/spec3.json").path
-        #expect(FileManager.default.fileExists(atPath: spec), "../shared is missing: \(spec)")
+        let spec = try #require(SharedData.path("vendors/stripe-openapi-2022-04-12/spec3.json"))
         let folder = try Self.tempFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let good = folder.appendingPathComponent("balance.json")
