@@ -203,31 +203,36 @@ extension ResponseFirewall {
             // Beyond what any API sends and IEEE doubles hold: exact arithmetic on such numbers is a DoS lever.
             limits.maxNumberLength = 100
             limits.maxNumberExponent = 400
-            let value: JSONValue
-            let inputIsCanonical: Bool
+            let tape: JSONTape
             do {
-                (value, inputIsCanonical) = try JSONParser(limits: limits).parseNotingCanonical(response.body)
+                tape = try JSONParser(limits: limits).parseTape(response.body)
             } catch {
                 let (reason, keyword) = Self.classify(error.kind)
                 return violation(reason, "\(error)", location: "line \(error.line), column \(error.column)", keyword: keyword)
             }
             guard let schema else {
-                return pass(body: canonical(value, inputIsCanonical: inputIsCanonical))
+                return pass(body: canonical(tape))
             }
             // strip (on_violation) and strip_unknown (sanitize) both hand over only what the schema declares;
             // `strip` validates what is left, so an undeclared property can never be the reason for a block.
             let stripping = rule.rule.sanitize == .stripUnknown || (rule.rule.onViolation == .strip && response.upstream.mode == .enforce)
-            var candidate = value
             var removedPointers: [String] = []
             var removedCount = 0
-            // Strip first, then validate what will actually be handed over.
+            // Strip first, then validate what will actually be handed over. The document is validated on its
+            // tape; a tree is built only when stripping removed something (it is then what is handed over).
+            var candidate = tape
+            var stripped: JSONValue?
             if stripping {
-                candidate = Sanitizer(schema: schema).stripUnknown(value, removedPointers: &removedPointers, removedCount: &removedCount)
+                let kept = Sanitizer(schema: schema).stripUnknown(tape, removedPointers: &removedPointers, removedCount: &removedCount)
+                if removedCount > 0 {
+                    stripped = kept
+                    candidate = JSONTape(kept)
+                }
             }
             if schema.isValid(candidate) {
                 let note = removedCount == 0 ? nil
                     : "removed \(removedCount) undeclared propert\(removedCount == 1 ? "y" : "ies") (\(rule.rule.onViolation == .strip ? "on_violation strip" : "sanitize strip_unknown")): \(removedPointers.joined(separator: ", "))\(removedCount > removedPointers.count ? ", …" : "")"
-                return pass(body: removedCount == 0 ? canonical(candidate, inputIsCanonical: inputIsCanonical) : JSONSerializer.serialize(candidate, reservingCapacity: response.body.count), note: note,
+                return pass(body: stripped.map { JSONSerializer.serialize($0, reservingCapacity: response.body.count) } ?? canonical(tape), note: note,
                             location: removedPointers.first, keyword: removedCount == 0 ? nil : "strip_unknown")
             }
             let first = schema.validate(candidate).violations.first
@@ -244,8 +249,8 @@ extension ResponseFirewall {
         /// The canonical serialization of the parsed body; nil when the upstream's bytes already are exactly
         /// that (no whitespace between tokens, no escape in any string: the serializer would write the same
         /// bytes back, since numbers keep their text and keys their order), which saves the copy.
-        func canonical(_ value: JSONValue, inputIsCanonical: Bool) -> [UInt8]? {
-            inputIsCanonical ? nil : JSONSerializer.serialize(value, reservingCapacity: response.body.count)
+        func canonical(_ tape: JSONTape) -> [UInt8]? {
+            tape.canonical ? nil : JSONSerializer.serialize(tape.value, reservingCapacity: response.body.count)
         }
 
         func xml(_ validator: XMLDocumentValidator?) -> ResponseVerdict {

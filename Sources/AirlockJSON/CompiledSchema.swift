@@ -30,18 +30,35 @@ public struct CompiledSchema: Sendable {
 
     /// Validates a value; see `ValidationOptions` for first-error vs collect-all and format assertion.
     public func validate(_ value: JSONValue, options: ValidationOptions = ValidationOptions()) -> ValidationResult {
-        var run = ValidationRun(tracking: usesUnevaluated, dynamic: usesDynamicScope, options: options)
-        var ev = Evaluated()
-        let ok = run.validate(root, value, &ev)
-        return ValidationResult(isValid: ok, violations: run.violations)
+        validate(JSONTape(value), options: options)
     }
 
     /// Fast yes/no validation (first-error mode, no violation details kept).
     public func isValid(_ value: JSONValue, formatAssertion: Bool = false) -> Bool {
-        var run = ValidationRun(tracking: usesUnevaluated, dynamic: usesDynamicScope,
+        isValid(JSONTape(value), formatAssertion: formatAssertion)
+    }
+
+    /// Validates a parsed document (`JSONParser.parseTape`) without building a value tree.
+    public func validate(_ tape: JSONTape, options: ValidationOptions = ValidationOptions()) -> ValidationResult {
+        tape.withView { view in
+            var run = ValidationRun(view: view, tracking: usesUnevaluated, dynamic: usesDynamicScope, options: options)
+            var ev = Evaluated()
+            let ok = run.validate(root, 0, &ev)
+            return ValidationResult(isValid: ok, violations: run.violations)
+        }
+    }
+
+    /// Fast yes/no validation of a parsed document (first-error mode, no violation details kept).
+    public func isValid(_ tape: JSONTape, formatAssertion: Bool = false) -> Bool {
+        tape.withView { view in isValid(view, 0, formatAssertion: formatAssertion) }
+    }
+
+    /// Yes/no validation of the value at tape position `node` (e.g. each item of a large array).
+    func isValid(_ view: TapeView, _ node: Int, formatAssertion: Bool = false) -> Bool {
+        var run = ValidationRun(view: view, tracking: usesUnevaluated, dynamic: usesDynamicScope,
                                 options: ValidationOptions(formatAssertion: formatAssertion))
         run.quiet = 1
         var ev = Evaluated()
-        return run.validate(root, value, &ev)
+        return run.validate(root, node, &ev)
     }
 }

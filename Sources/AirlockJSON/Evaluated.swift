@@ -1,7 +1,8 @@
-/// Annotation state for unevaluatedProperties/unevaluatedItems.
+/// Annotation state for unevaluatedProperties/unevaluatedItems. Properties are their key nodes on the tape
+/// (keys are unique in an object, so a key node stands for its name within that object).
 /// Sets stay nil until used, so the common no-tracking path does no reference counting at all.
 struct Evaluated {
-    var props: Set<String>?
+    var props: Set<Int>?
     var allItems = false
     var prefix = 0
     var indices: Set<Int>?
@@ -17,11 +18,11 @@ struct Evaluated {
         }
     }
 
-    mutating func insertProp(_ key: String) {
+    mutating func insertProp(_ key: Int) {
         if props == nil { props = [key] } else { props?.insert(key) }
     }
 
-    func hasProp(_ key: String) -> Bool { props?.contains(key) ?? false }
+    func hasProp(_ key: Int) -> Bool { props?.contains(key) ?? false }
 
     mutating func insertIndex(_ i: Int) {
         if indices == nil { indices = [i] } else { indices?.insert(i) }

@@ -71,30 +71,39 @@ public struct JSONDocumentValidator: Sendable {
         self.options = options
     }
 
-    /// Parses and validates one document (never throws, never crashes).
+    /// Parses and validates one document (never throws, never crashes). The document is validated on its
+    /// tape; a tree is built only to strip it.
     public func validate(_ bytes: [UInt8]) -> Outcome {
-        let value: JSONValue
+        let tape: JSONTape
         do {
-            value = try JSONParser(limits: options.limits).parse(bytes)
+            tape = try JSONParser(limits: options.limits).parseTape(bytes)
         } catch {
             return .malformed(error)
         }
-        return validate(value: value)
+        return validate(tape: tape)
     }
 
     /// Validates an already parsed value.
     public func validate(value: JSONValue) -> Outcome {
-        if !options.collectAll && schema.isValid(value, formatAssertion: options.formatAssertion) {
-            return .valid(sanitized: sanitized(value))
+        validate(tape: JSONTape(value))
+    }
+
+    /// Validates a parsed document.
+    public func validate(tape: JSONTape) -> Outcome {
+        if !options.collectAll && schema.isValid(tape, formatAssertion: options.formatAssertion) {
+            return .valid(sanitized: sanitized(tape))
         }
-        let result = schema.validate(value, options: ValidationOptions(collectAll: options.collectAll,
-                                                                       formatAssertion: options.formatAssertion))
-        if result.isValid { return .valid(sanitized: sanitized(value)) }
+        let result = schema.validate(tape, options: ValidationOptions(collectAll: options.collectAll,
+                                                                      formatAssertion: options.formatAssertion))
+        if result.isValid { return .valid(sanitized: sanitized(tape)) }
         return .invalid(result.violations)
     }
 
-    func sanitized(_ value: JSONValue) -> [UInt8]? {
+    func sanitized(_ tape: JSONTape) -> [UInt8]? {
         guard options.stripUnknown else { return nil }
-        return JSONSerializer.serialize(Sanitizer(schema: schema).stripUnknown(value))
+        var pointers: [String] = []
+        var count = 0
+        return JSONSerializer.serialize(Sanitizer(schema: schema).stripUnknown(tape, removedPointers: &pointers,
+                                                                               removedCount: &count, limit: 0))
     }
 }

@@ -45,36 +45,32 @@ public struct JSONParser: Sendable {
         self.limits = limits
     }
 
-    /// Parses a document and says whether its bytes are already canonical: no whitespace between tokens
-    /// and no escapes, so `JSONSerializer.serialize` of the value would reproduce them exactly (numbers
-    /// keep their text, objects their key order) and a caller can hand the input over instead.
-    public func parseNotingCanonical(_ bytes: [UInt8]) throws(JSONParseError) -> (value: JSONValue, canonical: Bool) {
-        let result: Result<(JSONValue, Bool), JSONParseError> = bytes.withUnsafeBufferPointer { p in
+    /// Parses a document into a tape: what the validator reads, without building a value tree.
+    public func parseTape(_ bytes: [UInt8]) throws(JSONParseError) -> JSONTape {
+        let result: Result<JSONTape, JSONParseError> = bytes.withUnsafeBufferPointer { p in
             var state = JSONParserState(p, limits)
-            defer { state.releaseStacks() }
             do throws(JSONParseFailure) {
-                let value = try state.parseDocument()
-                return .success((value, state.canonical))
+                try state.parseDocument()
+                return .success(state.takeTape(input: bytes))
             } catch {
-                return .failure(JSONParseError(error.kind, at: error.offset, in: p))
-            }
-        }
-        let (value, canonical) = try result.get()
-        return (value, canonical)
-    }
-
-    /// Parses one complete JSON document (surrounding whitespace allowed, nothing else).
-    public func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { p in
-            var state = JSONParserState(p, limits)
-            defer { state.releaseStacks() }
-            do throws(JSONParseFailure) {
-                return .success(try state.parseDocument())
-            } catch {
+                state.releaseStacks()
                 return .failure(JSONParseError(error.kind, at: error.offset, in: p))
             }
         }
         return try result.get()
+    }
+
+    /// Parses a document and says whether its bytes are already canonical: no whitespace between tokens
+    /// and no escapes, so `JSONSerializer.serialize` of the value would reproduce them exactly (numbers
+    /// keep their text, objects their key order) and a caller can hand the input over instead.
+    public func parseNotingCanonical(_ bytes: [UInt8]) throws(JSONParseError) -> (value: JSONValue, canonical: Bool) {
+        let tape = try parseTape(bytes)
+        return (tape.value, tape.canonical)
+    }
+
+    /// Parses one complete JSON document (surrounding whitespace allowed, nothing else).
+    public func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        try parseTape(bytes).value
     }
 
     /// Parses a UTF-8 string (convenience for tests and schemas written inline).

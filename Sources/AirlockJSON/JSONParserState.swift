@@ -1,48 +1,51 @@
-/// The hot parsing loop over an unsafe byte buffer; recursion is bounded by the depth limit.
+/// The hot parsing loop over an unsafe byte buffer, writing `JSONTape` nodes; recursion is bounded by the
+/// depth limit.
 struct JSONParserState {
     let p: UnsafeBufferPointer<UInt8>
     let limits: JSONParser.Limits
     let maxDepth: Int
+    /// The limits as the tape can hold them (a node addresses 2^28-byte strings and 2^29 children).
+    let maxStringLength: Int
+    let maxObjectEntries: Int
+    let maxArrayItems: Int
     var i = 0
     var depth = 0
-    var scratch: [UInt8] = []
+    /// The tape being written; handed to the `JSONTape` (or freed by `releaseStacks()` after a failure).
+    var nodes = ParseStack<UInt64>()
+    /// Decoded escaped strings, addressed by their nodes.
+    var side: [UInt8] = []
+    /// Where the string being decoded into `side` starts.
+    var sideStart = 0
     /// Still true when the input had no whitespace between tokens and no escape in a string: then
     /// `JSONSerializer` would write back exactly the input bytes.
     var canonical = true
-    /// Key hashes of the objects being parsed, one frame per open object (duplicate-key detection): the
-    /// live entries are `keyHashes[..<keyTop]`. Closing an object just lowers `keyTop`, and later keys
-    /// overwrite the stale slots (shrinking the array per object cost a `replaceSubrange` call each time).
+    /// Key hashes and key nodes of the objects being parsed, one frame per open object (duplicate-key
+    /// detection): the live entries are `[..<keyTop]`. Closing an object just lowers `keyTop`, and later keys
+    /// overwrite the stale slots.
     var keyHashes: [UInt64] = []
+    var keyNodes: [Int] = []
     var keyTop = 0
     /// FNV-1a hash of the decoded bytes of the last string parsed (used for object keys).
     var lastStringHash: UInt64 = 0
-    /// Recently seen object keys, direct-mapped by key hash: a repeated key (API lists repeat a few names)
-    /// reuses one String instead of being validated and built again (see `internKey`). Sized by
-    /// `keyCacheSlots`, and only allocated once `keysSeen` reaches `keyCacheAfter`: a document with a
-    /// handful of keys would not earn back its setup.
-    var keyCache: [KeySlot] = []
-    var keysSeen = 0
-    static let keyCacheAfter = 8
-    /// Entries of the objects being parsed, innermost last: an object's entries are `entries[start...]`
-    /// and move into an exactly sized array when it closes. Growing a per-object array instead left a third
-    /// of the capacity unused on API documents (measured: 10.6 MB of a 20 MB document's tree) and
-    /// reallocated on the way up. Freed (with whatever a failed parse left) by `releaseStacks()`.
-    var entries = ParseStack<JSONSlot>()
-    /// Key names of this document, shared by all its objects (entries store indices into it).
-    let keyTable = JSONKeyTable()
-    /// Items of the arrays being parsed, as for `entries`.
-    var items = ParseStack<JSONValue>()
 
     init(_ p: UnsafeBufferPointer<UInt8>, _ limits: JSONParser.Limits) {
         self.p = p
         self.limits = limits
         self.maxDepth = min(limits.maxDepth, JSONParser.hardMaxDepth)
+        self.maxStringLength = min(limits.maxStringLength, JSONTape.maxLength)
+        self.maxObjectEntries = min(limits.maxObjectEntries, JSONTape.maxCount)
+        self.maxArrayItems = min(limits.maxArrayItems, JSONTape.maxCount)
     }
 
-    /// Frees the entry and item stacks, releasing what a failed parse left on them.
+    /// Frees the node stack (after a failed parse; a finished one is handed over with `takeTape`).
     mutating func releaseStacks() {
-        entries.release()
-        items.release()
+        nodes.release()
+    }
+
+    /// Moves the written nodes into a tape over `input` (the bytes `p` points into).
+    mutating func takeTape(input: [UInt8]) -> JSONTape {
+        let (base, count) = nodes.take()
+        return JSONTape(nodes: base, nodeCount: count, input: input, side: side, canonical: canonical)
     }
 
     @inline(__always)
@@ -50,15 +53,17 @@ struct JSONParserState {
         JSONParseFailure(kind: kind, offset: at)
     }
 
-    mutating func parseDocument() throws(JSONParseFailure) -> JSONValue {
+    mutating func parseDocument() throws(JSONParseFailure) {
         if p.count > limits.maxBytes { throw fail(.tooManyBytes(limit: limits.maxBytes), limits.maxBytes) }
+        if p.count > JSONTape.maxOffset { throw fail(.tooManyBytes(limit: JSONTape.maxOffset), JSONTape.maxOffset) }
         if p.count >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF { throw fail(.byteOrderMark, 0) }
+        // About one node per 10 input bytes in API documents; the stack doubles if that is not enough.
+        nodes.reserve(p.count / 10 + 8)
         skipWhitespace()
         if i >= p.count { throw fail(p.isEmpty ? .emptyInput : .unexpectedEndOfInput, i) }
-        let v = try parseValue()
+        try parseValue()
         skipWhitespace()
         if i < p.count { throw fail(.trailingContent, i) }
-        return v
     }
 
     @inline(__always)
@@ -69,16 +74,16 @@ struct JSONParserState {
         }
     }
 
-    mutating func parseValue() throws(JSONParseFailure) -> JSONValue {
+    mutating func parseValue() throws(JSONParseFailure) {
         guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
         switch p[i] {
-        case UInt8(ascii: "{"): return try parseObject()
-        case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), 48...57: return .number(try parseNumber())
+        case UInt8(ascii: "{"): try parseObject()
+        case UInt8(ascii: "["): try parseArray()
+        case UInt8(ascii: "\""): nodes.push(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); nodes.push(JSONTape.scalar(.trueValue))
+        case UInt8(ascii: "f"): try expectLiteral("false"); nodes.push(JSONTape.scalar(.falseValue))
+        case UInt8(ascii: "n"): try expectLiteral("null"); nodes.push(JSONTape.scalar(.null))
+        case UInt8(ascii: "-"), 48...57: nodes.push(try parseNumber())
         default: throw fail(.unexpectedByte(p[i]), i)
         }
     }
@@ -102,36 +107,41 @@ struct JSONParserState {
         i += n
     }
 
-    mutating func parseArray() throws(JSONParseFailure) -> JSONValue {
+    mutating func parseArray() throws(JSONParseFailure) {
         depth += 1
         if depth > maxDepth { throw fail(.tooDeep(limit: maxDepth), i) }
         i += 1
+        let at = nodes.count
+        nodes.push(0)
         skipWhitespace()
-        if i < p.count && p[i] == UInt8(ascii: "]") { i += 1; depth -= 1; return .array([]) }
-        let start = items.count
-        while true {
-            if items.count - start >= limits.maxArrayItems {
-                throw fail(.tooManyArrayItems(limit: limits.maxArrayItems), i)
-            }
-            skipWhitespace()
-            let value = try parseValue()
-            items.push(value)
-            skipWhitespace()
-            guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
-            let c = p[i]
+        var count = 0
+        if i < p.count && p[i] == UInt8(ascii: "]") {
             i += 1
-            if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "]") { break }
-            throw fail(.unexpectedByte(c), i - 1)
+        } else {
+            while true {
+                if count >= maxArrayItems { throw fail(.tooManyArrayItems(limit: maxArrayItems), i) }
+                skipWhitespace()
+                try parseValue()
+                count += 1
+                skipWhitespace()
+                guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
+                let c = p[i]
+                i += 1
+                if c == UInt8(ascii: ",") { continue }
+                if c == UInt8(ascii: "]") { break }
+                throw fail(.unexpectedByte(c), i - 1)
+            }
         }
         depth -= 1
-        return .array(items.popArray(from: start))
+        nodes[at] = JSONTape.container(.array, count: count, end: nodes.count)
     }
 
-    mutating func parseObject() throws(JSONParseFailure) -> JSONValue {
+    mutating func parseObject() throws(JSONParseFailure) {
         depth += 1
         if depth > maxDepth { throw fail(.tooDeep(limit: maxDepth), i) }
         i += 1
+        let at = nodes.count
+        nodes.push(0)
         let frame = keyTop
         defer { keyTop = frame }
         var bigIndex: [UInt64: [Int]]? = nil
@@ -140,18 +150,21 @@ struct JSONParserState {
         var filterLow: UInt64 = 0
         var filterHigh: UInt64 = 0
         skipWhitespace()
-        if i < p.count && p[i] == UInt8(ascii: "}") { i += 1; depth -= 1; return .object([]) }   // `{}` allocates nothing
-        let start = entries.count
+        var count = 0
+        if i < p.count && p[i] == UInt8(ascii: "}") {
+            i += 1
+            depth -= 1
+            nodes[at] = JSONTape.container(.object, count: 0, end: nodes.count)
+            return
+        }
         while true {
-            let count = entries.count - start
-            if count >= limits.maxObjectEntries {
-                throw fail(.tooManyObjectEntries(limit: limits.maxObjectEntries), i)
-            }
+            if count >= maxObjectEntries { throw fail(.tooManyObjectEntries(limit: maxObjectEntries), i) }
             skipWhitespace()
             guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
             guard p[i] == UInt8(ascii: "\"") else { throw fail(.unexpectedByte(p[i]), i) }
             let keyOffset = i
-            let key = try parseKey()
+            let keyNode = nodes.count
+            nodes.push(try parseKey())
             // Duplicate keys (I-JSON, code-point exact): FNV-1a hashes compared first, bytes on a hash match.
             let h = lastStringHash
             // 128-bit filter on the hash: a key whose bit is clear cannot be a duplicate (no scan needed).
@@ -165,19 +178,8 @@ struct JSONParserState {
                 // New key for sure; still record it for the large-object index.
                 if bigIndex != nil { bigIndex?[h, default: []].append(count) }
             } else if count < 128 {
-                let top = keyTop
-                let hit = keyHashes.withUnsafeBufferPointer { kh -> Bool in
-                    var k = frame
-                    while k < top {
-                        if kh[k] == h { return true }
-                        k += 1
-                    }
-                    return false
-                }
-                if hit {
-                    for k in start..<entries.count where sameKey(entries[k].key, key) {
-                        throw fail(.duplicateKey(keyTable.names[Int(key)]), keyOffset)
-                    }
+                for k in frame..<keyTop where keyHashes[k] == h && sameKey(keyNodes[k], keyNode) {
+                    throw fail(.duplicateKey(keyString(keyNode)), keyOffset)
                 }
             } else {
                 if bigIndex == nil {
@@ -186,17 +188,22 @@ struct JSONParserState {
                     bigIndex = idx
                 }
                 if let hits = bigIndex?[h] {
-                    for k in hits where sameKey(entries[start + k].key, key) {
-                        throw fail(.duplicateKey(keyTable.names[Int(key)]), keyOffset)
+                    for k in hits where sameKey(keyNodes[frame + k], keyNode) {
+                        throw fail(.duplicateKey(keyString(keyNode)), keyOffset)
                     }
                 }
                 bigIndex?[h, default: []].append(count)
             }
             if keyTop < keyHashes.count {
                 keyHashes[keyTop] = h
+                keyNodes[keyTop] = keyNode
             } else {
-                if keyHashes.isEmpty { keyHashes.reserveCapacity(16) }   // skips the 1-2-4-8 regrowth
+                if keyHashes.isEmpty {   // skips the 1-2-4-8 regrowth
+                    keyHashes.reserveCapacity(16)
+                    keyNodes.reserveCapacity(16)
+                }
                 keyHashes.append(h)
+                keyNodes.append(keyNode)
             }
             keyTop += 1
             skipWhitespace()
@@ -204,8 +211,8 @@ struct JSONParserState {
             guard p[i] == UInt8(ascii: ":") else { throw fail(.unexpectedByte(p[i]), i) }
             i += 1
             skipWhitespace()
-            let value = try parseValue()
-            entries.push(JSONSlot(value: value, key: key))
+            try parseValue()
+            count += 1
             skipWhitespace()
             guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
             let c = p[i]
@@ -215,12 +222,26 @@ struct JSONParserState {
             throw fail(.unexpectedByte(c), i - 1)
         }
         depth -= 1
-        return .object(JSONObject(table: keyTable, slots: entries.popArray(from: start)))
+        nodes[at] = JSONTape.container(.object, count: count, end: nodes.count)
     }
 
-    /// Whether two key-table entries hold the same key (code-point exact).
-    func sameKey(_ a: UInt32, _ b: UInt32) -> Bool {
-        a == b || JSONValue.sameBytes(keyTable.names[Int(a)], keyTable.names[Int(b)])
+    /// The bytes of string node `k` while the tape is being written.
+    func withKeyBytes<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let w = nodes[k]
+        let offset = Int(w >> 28 & 0xFFFF_FFFF)
+        let length = Int(w & 0xFFF_FFFF)
+        if w & 1 << 60 != 0 { return side.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[offset..<offset + length])) } }
+        return body(UnsafeBufferPointer(rebasing: p[offset..<offset + length]))
+    }
+
+    /// Whether two key nodes hold the same key (code-point exact).
+    func sameKey(_ a: Int, _ b: Int) -> Bool {
+        withKeyBytes(a) { x in withKeyBytes(b) { y in x.elementsEqual(y) } }
+    }
+
+    /// A key node as a String (for the duplicate-key error).
+    func keyString(_ k: Int) -> String {
+        withKeyBytes(k) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// 64-bit hash of decoded UTF-8 bytes, eight bytes per step, with a final avalanche (all bits are used).
@@ -262,7 +283,9 @@ struct JSONParserState {
         return h
     }
 
-    mutating func parseNumber() throws(JSONParseFailure) -> JSONNumber {
+    /// Parses a number: an int node for a plain integer of up to 18 digits, else a lexeme node (checked
+    /// against the exponent limit here, normalized only when a schema reads it).
+    mutating func parseNumber() throws(JSONParseFailure) -> UInt64 {
         let start = i
         var negative = false
         if p[i] == UInt8(ascii: "-") { negative = true; i += 1 }
@@ -298,35 +321,20 @@ struct JSONParserState {
             if i == s { throw fail(i < p.count ? .invalidNumber : .unexpectedEndOfInput, i) }
         }
         if simple && !(negative && value == 0) {
-            return JSONNumber(storage: .int(negative ? -value : value))
+            return JSONTape.int(negative ? -value : value)
         }
-        if i - start > limits.maxNumberLength { throw fail(.numberTooLarge(limit: limits.maxNumberLength), start) }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
-        guard let storage = JSONNumber.scan(p, start, i, text: text) else { throw fail(.invalidNumber, start) }
-        if limits.maxNumberExponent != Int.max, case .decimal(let d) = storage,
-           d.exponent.magnitude > UInt(limits.maxNumberExponent) || (d.exponent + d.digits.count).magnitude > UInt(limits.maxNumberExponent) {
-            throw fail(.numberTooLarge(limit: limits.maxNumberExponent), start)
+        let length = i - start
+        if length > limits.maxNumberLength { throw fail(.numberTooLarge(limit: limits.maxNumberLength), start) }
+        if length > JSONTape.maxLength { throw fail(.numberTooLarge(limit: JSONTape.maxLength), start) }
+        if limits.maxNumberExponent != Int.max {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
+            guard let storage = JSONNumber.scan(p, start, i, text: text) else { throw fail(.invalidNumber, start) }
+            if case .decimal(let d) = storage,
+               d.exponent.magnitude > UInt(limits.maxNumberExponent) || (d.exponent + d.digits.count).magnitude > UInt(limits.maxNumberExponent) {
+                throw fail(.numberTooLarge(limit: limits.maxNumberExponent), start)
+            }
         }
-        return JSONNumber(storage: storage)
-    }
-}
-
-extension JSONParserState {
-    /// One key-cache entry: an unescaped key's table index, its hash, and where it occurred in the input (`count` -1: empty).
-    struct KeySlot {
-        var hash: UInt64 = 0
-        var offset = 0
-        var count = -1
-        var id: UInt32 = 0
-    }
-
-    /// Slots for the key cache: about one per 64 input bytes, a power of two in 32...512. Setting up and
-    /// freeing the table is a fixed cost per document, so small documents get a small one (a 512-slot
-    /// table cost a 2 KB document a tenth of its parse) while large ones still keep many distinct keys apart.
-    @inline(__always)
-    static func keyCacheSlots(forBytes n: Int) -> Int {
-        let want = max(32, min(512, n >> 6))
-        return 1 << (Int.bitWidth - (want - 1).leadingZeroBitCount)
+        return JSONTape.bytes(.number, side: false, offset: start, length: length)
     }
 }
 
@@ -340,18 +348,34 @@ struct ParseStack<Element> {
 
     @inline(__always)
     subscript(index: Int) -> Element {
-        base.unsafelyUnwrapped[index]
+        get { base.unsafelyUnwrapped[index] }
+        set { base.unsafelyUnwrapped[index] = newValue }
+    }
+
+    /// Makes room for at least `n` elements (before the first push: sizes the stack from the input).
+    mutating func reserve(_ n: Int) {
+        if n > capacity { grow(to: n) }
+    }
+
+    /// Hands over the storage (at least one element's worth, even when empty) and its element count;
+    /// the caller deinitializes and frees it.
+    mutating func take() -> (UnsafeMutablePointer<Element>, Int) {
+        if base == nil { grow(to: 1) }
+        let out = (base.unsafelyUnwrapped, count)
+        base = nil
+        capacity = 0
+        count = 0
+        return out
     }
 
     @inline(__always)
     mutating func push(_ element: Element) {
-        if count == capacity { grow() }
+        if count == capacity { grow(to: max(64, capacity * 2)) }
         (base.unsafelyUnwrapped + count).initialize(to: element)
         count += 1
     }
 
-    private mutating func grow() {
-        let newCapacity = max(64, capacity * 2)
+    private mutating func grow(to newCapacity: Int) {
         let fresh = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
         if let old = base {
             fresh.moveInitialize(from: old, count: count)
@@ -359,19 +383,6 @@ struct ParseStack<Element> {
         }
         base = fresh
         capacity = newCapacity
-    }
-
-    /// Moves `self[start..<count]` into a new array of exactly that size and shrinks the stack to `start`.
-    @inline(__always)
-    mutating func popArray(from start: Int) -> [Element] {
-        let n = count - start
-        guard n > 0, let base else { return [] }
-        let out = [Element](unsafeUninitializedCapacity: n) { buffer, initialized in
-            buffer.baseAddress.unsafelyUnwrapped.moveInitialize(from: base + start, count: n)
-            initialized = n
-        }
-        count = start
-        return out
     }
 
     /// Deinitializes what is left and frees the storage.

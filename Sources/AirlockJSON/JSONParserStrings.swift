@@ -6,28 +6,26 @@ import Darwin
 
 /// String scanning for `JSONParserState`: strict UTF-8 validation and escape decoding.
 extension JSONParserState {
-    /// Parses a string value starting at the opening quote.
+    /// Parses a string value starting at the opening quote: its node.
     @inline(__always)
-    mutating func parseString() throws(JSONParseFailure) -> String {
-        if let r = try scanString() { return String(decoding: UnsafeBufferPointer(rebasing: p[r]), as: UTF8.self) }
-        return String(decoding: scratch, as: UTF8.self)
+    mutating func parseString() throws(JSONParseFailure) -> UInt64 {
+        if let r = try scanString() { return JSONTape.bytes(.string, side: false, offset: r.lowerBound, length: r.count) }
+        return JSONTape.bytes(.string, side: true, offset: sideStart, length: side.count - sideStart)
     }
 
-    /// Parses an object key starting at the opening quote: its index in the document's key table (a key
-    /// seen before reuses its entry, see `internKey`), its hash in `lastStringHash`.
+    /// Parses an object key starting at the opening quote: its node, its hash in `lastStringHash`.
     @inline(__always)
-    mutating func parseKey() throws(JSONParseFailure) -> UInt32 {
+    mutating func parseKey() throws(JSONParseFailure) -> UInt64 {
         if let r = try scanString() {
-            let h = JSONParserState.fnv(p, r.lowerBound, r.count)
-            lastStringHash = h
-            return internKey(r.lowerBound, r.count, hash: h)
+            lastStringHash = JSONParserState.fnv(p, r.lowerBound, r.count)
+            return JSONTape.bytes(.string, side: false, offset: r.lowerBound, length: r.count)
         }
-        lastStringHash = scratch.withUnsafeBufferPointer { JSONParserState.fnv($0) }
-        return addKey(String(decoding: scratch, as: UTF8.self))
+        lastStringHash = side.withUnsafeBufferPointer { JSONParserState.fnv($0, sideStart, side.count - sideStart) }
+        return JSONTape.bytes(.string, side: true, offset: sideStart, length: side.count - sideStart)
     }
 
     /// Scans a string starting at the opening quote, validating it: returns the range of its bytes when
-    /// they need no decoding (no escapes), else nil with the decoded bytes in `scratch`.
+    /// they need no decoding (no escapes), else nil with the decoded bytes in `side[sideStart...]`.
     mutating func scanString() throws(JSONParseFailure) -> Range<Int>? {
         i += 1
         let start = i
@@ -54,7 +52,7 @@ extension JSONParserState {
         while i < n {
             let c = p[i]
             if c == UInt8(ascii: "\"") {
-                if i - start > limits.maxStringLength { throw fail(.stringTooLong(limit: limits.maxStringLength), start) }
+                if i - start > maxStringLength { throw fail(.stringTooLong(limit: maxStringLength), start) }
                 i += 1
                 return start..<(i - 1)
             }
@@ -63,14 +61,14 @@ extension JSONParserState {
             if c < 0x80 { i += 1 } else { try validateUTF8() }
         }
         if i >= n { throw fail(.unexpectedEndOfInput, i) }
-        // Slow path: escapes present; decode into the scratch buffer.
+        // Slow path: escapes present; decode into the side buffer.
         canonical = false
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
+        sideStart = side.count
+        side.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
         while i < n {
             let c = p[i]
             if c == UInt8(ascii: "\"") {
-                if scratch.count > limits.maxStringLength { throw fail(.stringTooLong(limit: limits.maxStringLength), start) }
+                if side.count - sideStart > maxStringLength { throw fail(.stringTooLong(limit: maxStringLength), start) }
                 i += 1
                 return nil
             }
@@ -79,51 +77,16 @@ extension JSONParserState {
             } else if c < 0x20 {
                 throw fail(.controlCharacterInString, i)
             } else if c < 0x80 {
-                scratch.append(c)
+                side.append(c)
                 i += 1
             } else {
                 let s = i
                 try validateUTF8()
-                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<i]))
+                side.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<i]))
             }
-            if scratch.count > limits.maxStringLength { throw fail(.stringTooLong(limit: limits.maxStringLength), start) }
+            if side.count - sideStart > maxStringLength { throw fail(.stringTooLong(limit: maxStringLength), start) }
         }
         throw fail(.unexpectedEndOfInput, i)
-    }
-
-    /// The key-table index for an unescaped key at `p[start..<start+count]` with hash `h`, from the key cache
-    /// when the same key was seen before. A slot remembers where its key occurred in the input, so a hit is
-    /// checked with the hash and one `memcmp` of input bytes, without building or touching a String.
-    @inline(__always)
-    mutating func internKey(_ start: Int, _ count: Int, hash h: UInt64) -> UInt32 {
-        let raw = UnsafeBufferPointer(rebasing: p[start..<start + count])
-        if keyCache.isEmpty {
-            keysSeen += 1
-            if keysSeen < JSONParserState.keyCacheAfter { return addKey(String(decoding: raw, as: UTF8.self)) }
-            keyCache = [KeySlot](repeating: KeySlot(), count: JSONParserState.keyCacheSlots(forBytes: p.count))
-        }
-        let slot = Int(truncatingIfNeeded: h) & (keyCache.count - 1)
-        let hit = keyCache.withUnsafeBufferPointer { cache -> UInt32? in
-            let e = cache[slot]
-            guard e.hash == h, e.count == count, let base = p.baseAddress else { return nil }
-            return count == 0 || memcmp(base + e.offset, base + start, count) == 0 ? e.id : nil
-        }
-        if let hit { return hit }
-        let id = addKey(String(decoding: raw, as: UTF8.self))
-        keyCache[slot] = KeySlot(hash: h, offset: start, count: count, id: id)
-        return id
-    }
-
-    /// Appends a key name to the document's table; its index. (A key evicted from the cache and met again
-    /// gets a second index: equal keys may have different indices, so duplicates are compared by bytes.)
-    @inline(__always)
-    mutating func addKey(_ name: String) -> UInt32 {
-        let id = UInt32(truncatingIfNeeded: keyTable.names.count)
-        // Sized from the input on the first key (about one distinct key per 16 bytes of a small API
-        // document), so the table does not regrow 1-2-4-8-16-32 in every small response.
-        if id == 0 { keyTable.names.reserveCapacity(min(64, max(16, p.count >> 4))) }
-        keyTable.names.append(name)
-        return id
     }
 
     /// Validates one multi-byte UTF-8 sequence at `i` (no overlongs, no surrogates, ≤ U+10FFFF).
@@ -156,21 +119,21 @@ extension JSONParserState {
         i += need + 1
     }
 
-    /// Decodes one escape at `i` (the backslash) into `scratch`.
+    /// Decodes one escape at `i` (the backslash) into `side`.
     mutating func parseEscape() throws(JSONParseFailure) {
         let at = i
         guard i + 1 < p.count else { throw fail(.unexpectedEndOfInput, p.count) }
         let e = p[i + 1]
         i += 2
         switch e {
-        case UInt8(ascii: "\""): scratch.append(0x22)
-        case UInt8(ascii: "\\"): scratch.append(0x5C)
-        case UInt8(ascii: "/"): scratch.append(0x2F)
-        case UInt8(ascii: "b"): scratch.append(0x08)
-        case UInt8(ascii: "f"): scratch.append(0x0C)
-        case UInt8(ascii: "n"): scratch.append(0x0A)
-        case UInt8(ascii: "r"): scratch.append(0x0D)
-        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "\""): side.append(0x22)
+        case UInt8(ascii: "\\"): side.append(0x5C)
+        case UInt8(ascii: "/"): side.append(0x2F)
+        case UInt8(ascii: "b"): side.append(0x08)
+        case UInt8(ascii: "f"): side.append(0x0C)
+        case UInt8(ascii: "n"): side.append(0x0A)
+        case UInt8(ascii: "r"): side.append(0x0D)
+        case UInt8(ascii: "t"): side.append(0x09)
         case UInt8(ascii: "u"):
             var scalar = try hex4()
             if scalar >= 0xD800 && scalar <= 0xDBFF {
@@ -209,22 +172,22 @@ extension JSONParserState {
         return v
     }
 
-    /// Appends a Unicode scalar as UTF-8 to `scratch`.
+    /// Appends a Unicode scalar as UTF-8 to `side`.
     mutating func appendScalar(_ s: UInt32) {
         if s < 0x80 {
-            scratch.append(UInt8(s))
+            side.append(UInt8(s))
         } else if s < 0x800 {
-            scratch.append(UInt8(0xC0 | (s >> 6)))
-            scratch.append(UInt8(0x80 | (s & 0x3F)))
+            side.append(UInt8(0xC0 | (s >> 6)))
+            side.append(UInt8(0x80 | (s & 0x3F)))
         } else if s < 0x10000 {
-            scratch.append(UInt8(0xE0 | (s >> 12)))
-            scratch.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
-            scratch.append(UInt8(0x80 | (s & 0x3F)))
+            side.append(UInt8(0xE0 | (s >> 12)))
+            side.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
+            side.append(UInt8(0x80 | (s & 0x3F)))
         } else {
-            scratch.append(UInt8(0xF0 | (s >> 18)))
-            scratch.append(UInt8(0x80 | ((s >> 12) & 0x3F)))
-            scratch.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
-            scratch.append(UInt8(0x80 | (s & 0x3F)))
+            side.append(UInt8(0xF0 | (s >> 18)))
+            side.append(UInt8(0x80 | ((s >> 12) & 0x3F)))
+            side.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
+            side.append(UInt8(0x80 | (s & 0x3F)))
         }
     }
 }

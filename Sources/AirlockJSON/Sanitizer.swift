@@ -15,17 +15,30 @@ public struct Sanitizer: Sendable {
 
     /// Returns `value` minus undeclared properties (meant for values already valid against the schema).
     public func stripUnknown(_ value: JSONValue) -> JSONValue {
-        var removed = Removed(limit: 0)
-        var path: [String] = []
-        return strip(value, [schema.root], depth: 0, path: &path, removed: &removed)
+        var pointers: [String] = []
+        var count = 0
+        return strip(value, JSONTape(value), removedPointers: &pointers, removedCount: &count, limit: 0)
     }
 
     /// As `stripUnknown(_:)`, also listing the JSON Pointers of the first `limit` removed properties
     /// and counting all of them (for the audit log).
     public func stripUnknown(_ value: JSONValue, removedPointers: inout [String], removedCount: inout Int, limit: Int = 10) -> JSONValue {
+        strip(value, JSONTape(value), removedPointers: &removedPointers, removedCount: &removedCount, limit: limit)
+    }
+
+    /// As above for a parsed document: the tree is built from the tape, and branches are matched on the tape.
+    public func stripUnknown(_ tape: JSONTape, removedPointers: inout [String], removedCount: inout Int, limit: Int = 10) -> JSONValue {
+        strip(tape.value, tape, removedPointers: &removedPointers, removedCount: &removedCount, limit: limit)
+    }
+
+    /// Walks `value` and its tape (the same document, node for node) together: the tree is what is kept,
+    /// the tape is what the validator reads to decide which branches apply.
+    func strip(_ value: JSONValue, _ tape: JSONTape, removedPointers: inout [String], removedCount: inout Int, limit: Int) -> JSONValue {
         var removed = Removed(limit: limit)
         var path: [String] = []
-        let out = strip(value, [schema.root], depth: 0, path: &path, removed: &removed)
+        let out = tape.withView { view in
+            strip(value, 0, view, [schema.root], depth: 0, path: &path, removed: &removed)
+        }
         removedPointers = removed.pointers
         removedCount = removed.count
         return out
@@ -42,10 +55,11 @@ public struct Sanitizer: Sendable {
         }
     }
 
-    func strip(_ value: JSONValue, _ roots: [SchemaNode], depth: Int, path: inout [String], removed: inout Removed) -> JSONValue {
+    func strip(_ value: JSONValue, _ at: Int, _ view: TapeView, _ roots: [SchemaNode], depth: Int, path: inout [String],
+               removed: inout Removed) -> JSONValue {
         guard depth < JSONParser.hardMaxDepth else { return value }
         var nodes: [SchemaNode] = []
-        for r in roots { expand(r, value, &nodes, depth: 0) }
+        for r in roots { expand(r, value, at, view, &nodes, depth: 0) }
         switch value {
         case let .object(entries):
             let constrains = nodes.contains {
@@ -55,7 +69,10 @@ public struct Sanitizer: Sendable {
             // The result shares the input's key table: kept entries keep their key index.
             var out: [JSONSlot] = []
             out.reserveCapacity(entries.count)
+            var child = at + 1
             for (k, slot) in entries.slots.enumerated() {
+                let valueNode = child + 1
+                child = view.next(valueNode)
                 let key = entries.key(at: k)
                 let v = slot.value
                 var children: [SchemaNode] = []
@@ -74,7 +91,8 @@ public struct Sanitizer: Sendable {
                 }
                 if declared {
                     path.append(key)
-                    out.append(JSONSlot(value: strip(v, children, depth: depth + 1, path: &path, removed: &removed),
+                    out.append(JSONSlot(value: strip(v, valueNode, view, children, depth: depth + 1, path: &path,
+                                                     removed: &removed),
                                         key: slot.key))
                     path.removeLast()
                 } else {
@@ -85,7 +103,10 @@ public struct Sanitizer: Sendable {
         case let .array(items):
             var out: [JSONValue] = []
             out.reserveCapacity(items.count)
+            var child = at + 1
             for (i, v) in items.enumerated() {
+                let itemNode = child
+                child = view.next(child)
                 var children: [SchemaNode] = []
                 for n in nodes {
                     if i < n.prefixItems.count { children.append(n.prefixItems[i]) } else if let r = n.restItems {
@@ -93,7 +114,7 @@ public struct Sanitizer: Sendable {
                     } else if let u = n.unevaluatedItems { children.append(u) }
                 }
                 path.append(String(i))
-                out.append(strip(v, children, depth: depth + 1, path: &path, removed: &removed))
+                out.append(strip(v, itemNode, view, children, depth: depth + 1, path: &path, removed: &removed))
                 path.removeLast()
             }
             return .array(out)
@@ -103,32 +124,32 @@ public struct Sanitizer: Sendable {
     }
 
     /// Collects `n` and every in-place subschema that applies to `value`.
-    func expand(_ n: SchemaNode, _ value: JSONValue, _ out: inout [SchemaNode], depth: Int) {
+    func expand(_ n: SchemaNode, _ value: JSONValue, _ at: Int, _ view: TapeView, _ out: inout [SchemaNode], depth: Int) {
         guard depth < 64, !out.contains(where: { $0 === n }) else { return }
         out.append(n)
-        for r in [n.ref, n.dynamicRef, n.recursiveRef] { if let r { expand(r, value, &out, depth: depth + 1) } }
-        for s in n.allOf { expand(s, value, &out, depth: depth + 1) }
-        for s in n.anyOf where matches(s, value) { expand(s, value, &out, depth: depth + 1) }
-        for s in n.oneOf where matches(s, value) { expand(s, value, &out, depth: depth + 1) }
+        for r in [n.ref, n.dynamicRef, n.recursiveRef] { if let r { expand(r, value, at, view, &out, depth: depth + 1) } }
+        for s in n.allOf { expand(s, value, at, view, &out, depth: depth + 1) }
+        for s in n.anyOf where matches(s, at, view) { expand(s, value, at, view, &out, depth: depth + 1) }
+        for s in n.oneOf where matches(s, at, view) { expand(s, value, at, view, &out, depth: depth + 1) }
         if let c = n.ifSchema {
-            if matches(c, value) {
-                expand(c, value, &out, depth: depth + 1)
-                if let t = n.thenSchema { expand(t, value, &out, depth: depth + 1) }
+            if matches(c, at, view) {
+                expand(c, value, at, view, &out, depth: depth + 1)
+                if let t = n.thenSchema { expand(t, value, at, view, &out, depth: depth + 1) }
             } else if let e = n.elseSchema {
-                expand(e, value, &out, depth: depth + 1)
+                expand(e, value, at, view, &out, depth: depth + 1)
             }
         }
         if case let .object(o) = value {
             for (name, s) in n.dependentSchemas where o[name] != nil {
-                expand(s, value, &out, depth: depth + 1)
+                expand(s, value, at, view, &out, depth: depth + 1)
             }
         }
     }
 
-    func matches(_ n: SchemaNode, _ value: JSONValue) -> Bool {
-        var run = ValidationRun(tracking: schema.usesUnevaluated, dynamic: schema.usesDynamicScope, options: .init())
+    func matches(_ n: SchemaNode, _ at: Int, _ view: TapeView) -> Bool {
+        var run = ValidationRun(view: view, tracking: schema.usesUnevaluated, dynamic: schema.usesDynamicScope, options: .init())
         run.quiet = 1
         var ev = Evaluated()
-        return run.validate(n, value, &ev)
+        return run.validate(n, at, &ev)
     }
 }

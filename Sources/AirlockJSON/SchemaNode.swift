@@ -27,25 +27,13 @@ final class SchemaNode: @unchecked Sendable {
         static let unevaluated = Flags(rawValue: 256)
     }
 
-    /// Per-property lookup: the `properties` subschema (if any) and whether the name is `required`.
-    struct PropertyEntry {
-        let name: String
-        let schema: SchemaNode?
-        let required: Bool
-        /// Position in `propertyList`, to continue the in-order guess after a hash hit.
-        let index: Int
-    }
-
     @exclusivity(unchecked) var flags: Flags = []
     /// Only `type` (+ `nullable`, `maxLength`): the property loop can accept matching values without a call.
     @exclusivity(unchecked) var isLeaf = false
-    /// `properties` and `required` merged into one hash lookup per instance key.
-    @exclusivity(unchecked) var propertyTable: [String: PropertyEntry] = [:]
-    /// The same entries in schema order: instances usually list keys in that order, so the validator first
-    /// tries the entry after the previous hit (one string compare) before hashing.
-    @exclusivity(unchecked) var propertyList: [PropertyEntry] = []
-    /// `propertyList` split into flat arrays so the hot loop reads them without retain traffic.
-    @exclusivity(unchecked) var listNames: [String] = []
+    /// The names of `properties` (schema order) and then of `required` ones without a subschema: one byte
+    /// lookup per instance key finds both (instances usually list keys in schema order, so the validator first
+    /// tries the name after the previous hit). `listSchemas` and `listRequired` are indexed the same way.
+    @exclusivity(unchecked) var nameTable = PropertyNameTable([])
     @exclusivity(unchecked) var listSchemas: [NodeRef] = []
     @exclusivity(unchecked) var listRequired: [Bool] = []
 
@@ -109,7 +97,7 @@ final class SchemaNode: @unchecked Sendable {
     /// `$recursiveRef`: static target (resolved `#`); dynamic when the target resource has `$recursiveAnchor`.
     @exclusivity(unchecked) var recursiveRef: SchemaNode?
 
-    /// Computes `flags` and `propertyTable` once all keywords are decoded.
+    /// Computes `flags` and the property name table once all keywords are decoded.
     func finalize() {
         var f: Flags = []
         if ref != nil { f.insert(.ref) }
@@ -135,15 +123,9 @@ final class SchemaNode: @unchecked Sendable {
         var names = propertyOrder
         for r in required where properties[r] == nil && !names.contains(r) { names.append(r) }
         let requiredSet = Set(required)
-        var list: [PropertyEntry] = []
-        for (i, name) in names.enumerated() {
-            list.append(PropertyEntry(name: name, schema: properties[name], required: requiredSet.contains(name), index: i))
-        }
-        propertyList = list
-        listNames = list.map(\.name)
-        listSchemas = list.map { NodeRef(node: $0.schema) }
-        listRequired = list.map(\.required)
-        propertyTable = Dictionary(list.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        nameTable = PropertyNameTable(names)
+        listSchemas = names.map { NodeRef(node: properties[$0]) }
+        listRequired = names.map { requiredSet.contains($0) }
     }
 
     /// True when any keyword that needs evaluated-property/item annotations is present here.

@@ -1,6 +1,6 @@
 /// In-place applicators (allOf/anyOf/oneOf/not/if) and unevaluated* for `ValidationRun`.
 extension ValidationRun {
-    mutating func validateApplicators(_ n: SchemaNode, _ v: JSONValue, _ ev: inout Evaluated) -> Bool {
+    mutating func validateApplicators(_ n: SchemaNode, _ v: Int, _ ev: inout Evaluated) -> Bool {
         var ok = true
         for s in n.allOf {
             var sub = Evaluated()
@@ -10,7 +10,7 @@ extension ValidationRun {
             var any = false
             quiet += 1
             for s in n.anyOf {
-                if !tracking && s.isLeaf && ValidationRun.leafAccepts(s, v) { any = true; break }
+                if !tracking && s.isLeaf && leafAccepts(s, v) { any = true; break }
                 var sub = Evaluated()
                 if validate(s, v, &sub) {
                     any = true
@@ -72,24 +72,34 @@ extension ValidationRun {
         return ok
     }
 
-    mutating func validateUnevaluated(_ n: SchemaNode, _ v: JSONValue, _ ev: inout Evaluated) -> Bool {
+    mutating func validateUnevaluated(_ n: SchemaNode, _ v: Int, _ ev: inout Evaluated) -> Bool {
         var ok = true
-        if let u = n.unevaluatedProperties, case let .object(o) = v {
-            for (key, value) in o where !ev.hasProp(key) {
-                if validateChild(u, value, .key(key)) {
+        let kind = view.kind(v)
+        if let u = n.unevaluatedProperties, kind == .object {
+            var k = v + 1
+            let end = view.next(v)
+            while k < end {
+                let key = k
+                k = view.next(key + 1)
+                if ev.hasProp(key) { continue }
+                if validateChild(u, key + 1, .key(key)) {
                     ev.insertProp(key)
                 } else {
                     if u.constant == false && quiet == 0 {
                         path.append(.key(key))
-                        report(n, "unevaluatedProperties", "property \"\(key)\" is not allowed (unevaluated)")
+                        let name = view.string(key)
+                        report(n, "unevaluatedProperties", "property \"\(name)\" is not allowed (unevaluated)")
                         path.removeLast()
                     }
                     ok = false; if stop { return false }
                 }
             }
         }
-        if let u = n.unevaluatedItems, case let .array(a) = v {
-            for (i, item) in a.enumerated() where !(ev.allItems || i < ev.prefix || ev.hasIndex(i)) {
+        if let u = n.unevaluatedItems, kind == .array {
+            var item = v + 1
+            for i in 0..<view.count(v) {
+                defer { item = view.next(item) }
+                if ev.allItems || i < ev.prefix || ev.hasIndex(i) { continue }
                 if !validateChild(u, item, .index(i)) {
                     report(n, "unevaluatedItems", "item \(i) is not allowed (unevaluated)")
                     ok = false; if stop { return false }

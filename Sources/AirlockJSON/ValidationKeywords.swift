@@ -20,13 +20,13 @@ extension ValidationRun {
         return ok
     }
 
-    mutating func validateString(_ n: SchemaNode, _ s: String) -> Bool {
+    mutating func validateString(_ n: SchemaNode, _ v: Int) -> Bool {
         var ok = true
         if n.minLength != nil || n.maxLength != nil {
             // UTF-8 length bounds the scalar count (len/4 ≤ scalars ≤ len): count only when it matters.
-            let bytes = s.utf8.count
+            let bytes = view.length(v)
             let sure = (n.maxLength.map { bytes <= $0 } ?? true) && (n.minLength.map { bytes / 4 >= $0 } ?? true)
-            let len = sure ? -1 : ValidationRun.scalarCount(s)
+            let len = sure ? -1 : ValidationRun.scalarCount(view.bytes(v))
             if !sure, let m = n.minLength, len < m {
                 report(n, "minLength", "string is shorter than \(m) characters"); ok = false; if stop { return false }
             }
@@ -34,36 +34,39 @@ extension ValidationRun {
                 report(n, "maxLength", "string is longer than \(m) characters"); ok = false; if stop { return false }
             }
         }
-        if let p = n.pattern, !p.matches(s) {
+        if let p = n.pattern, !p.matches(view.string(v)) {
             report(n, "pattern", "string does not match the pattern \(p.source)"); ok = false; if stop { return false }
         }
-        if formatAssertion, let f = n.format, !FormatChecker.check(f, s) {
+        if formatAssertion, let f = n.format, !FormatChecker.check(f, view.string(v)) {
             report(n, "format", "string is not a valid \(f)"); ok = false
         }
         return ok
     }
 
-    mutating func validateArray(_ n: SchemaNode, _ a: [JSONValue], _ ev: inout Evaluated) -> Bool {
+    mutating func validateArray(_ n: SchemaNode, _ a: Int, _ ev: inout Evaluated) -> Bool {
         var ok = true
-        if let m = n.minItems, a.count < m {
+        let count = view.count(a)
+        if let m = n.minItems, count < m {
             report(n, "minItems", "array has fewer than \(m) items"); ok = false; if stop { return false }
         }
-        if let m = n.maxItems, a.count > m {
+        if let m = n.maxItems, count > m {
             report(n, "maxItems", "array has more than \(m) items"); ok = false; if stop { return false }
         }
-        if n.uniqueItems, a.count > 1, !ValidationRun.allUnique(a) {
+        if n.uniqueItems, count > 1, !allUnique(a) {
             report(n, "uniqueItems", "array items are not unique"); ok = false; if stop { return false }
         }
         let prefix = n.prefixItems
         if !prefix.isEmpty || n.restItems != nil {
-            for (i, item) in a.enumerated() {
+            var item = a + 1
+            for i in 0..<count {
+                defer { item = view.next(item) }
                 let s: SchemaNode
                 if i < prefix.count { s = prefix[i] } else if let r = n.restItems { s = r } else { break }
-                if s.isLeaf && ValidationRun.leafAccepts(s, item) { continue }
+                if s.isLeaf && leafAccepts(s, item) { continue }
                 if !validateChild(s, item, .index(i)) { ok = false; if stop { return false } }
             }
             if tracking {
-                ev.prefix = max(ev.prefix, min(a.count, prefix.count))
+                ev.prefix = max(ev.prefix, min(count, prefix.count))
                 if n.restItems != nil { ev.allItems = true }
             }
         }
@@ -72,7 +75,9 @@ extension ValidationRun {
             let minC = n.minContains ?? 1
             let needAll = tracking || n.maxContains != nil
             quiet += 1
-            for (i, item) in a.enumerated() {
+            var item = a + 1
+            for i in 0..<count {
+                defer { item = view.next(item) }
                 var sub = Evaluated()
                 if validate(c, item, &sub) {
                     matches += 1
@@ -91,101 +96,104 @@ extension ValidationRun {
         return ok
     }
 
-    mutating func validateObject(_ n: SchemaNode, _ o: JSONObject, _ ev: inout Evaluated) -> Bool {
+    mutating func validateObject(_ n: SchemaNode, _ o: Int, _ ev: inout Evaluated) -> Bool {
         var ok = true
-        if let m = n.minProperties, o.count < m {
+        let count = view.count(o)
+        if let m = n.minProperties, count < m {
             report(n, "minProperties", "object has fewer than \(m) properties"); ok = false; if stop { return false }
         }
-        if let m = n.maxProperties, o.count > m {
+        if let m = n.maxProperties, count > m {
             report(n, "maxProperties", "object has more than \(m) properties"); ok = false; if stop { return false }
         }
-        let hasProps = !n.propertyTable.isEmpty
-        let hasPatterns = !n.patternProperties.isEmpty
         var seenRequired = 0
-        if hasProps || hasPatterns || n.additionalProperties != nil {
-            let good = o.slots.withUnsafeBufferPointer { slots in
-                o.table.names.withUnsafeBufferPointer { keys in validateProperties(n, slots, keys, &ev, &seenRequired) }
-            }
-            if !good { ok = false; if stop { return false } }
+        if n.nameTable.count > 0 || !n.patternProperties.isEmpty || n.additionalProperties != nil {
+            if !validateProperties(n, o, &ev, &seenRequired) { ok = false; if stop { return false } }
         }
         // Keys are unique (the parser guarantees it), so counting hits proves every required name is present.
         if seenRequired < n.required.count {
-            for r in n.required where o[r] == nil {
+            for r in n.required where view.member(o, r) == nil {
                 report(n, "required", "required property \"\(r)\" is missing"); ok = false; if stop { return false }
             }
         }
         if let pn = n.propertyNames {
-            for (key, _) in o where !validateChild(pn, .string(key), .key(key)) {
-                ok = false; if stop { return false }
+            var k = o + 1
+            let end = view.next(o)
+            while k < end {
+                // A key node is a string node: it is validated as the name itself.
+                if !validateChild(pn, k, .key(k)) { ok = false; if stop { return false } }
+                k = view.next(k + 1)
             }
         }
-        for (name, deps) in n.dependentRequired where o[name] != nil {
-            for d in deps where o[d] == nil {
+        for (name, deps) in n.dependentRequired where view.member(o, name) != nil {
+            for d in deps where view.member(o, d) == nil {
                 report(n, "dependentRequired", "property \"\(d)\" is required when \"\(name)\" is present")
                 ok = false; if stop { return false }
             }
         }
-        for (name, s) in n.dependentSchemas where o[name] != nil {
+        for (name, s) in n.dependentSchemas where view.member(o, name) != nil {
             var sub = Evaluated()
-            if validate(s, .object(o), &sub) { ev.merge(sub) } else { ok = false; if stop { return false } }
+            if validate(s, o, &sub) { ev.merge(sub) } else { ok = false; if stop { return false } }
         }
         return ok
     }
 
     /// properties / patternProperties / additionalProperties over the entries, counting required hits.
-    /// Keys and values are used in place as `keys[Int(o[i].key)]` / `o[i].value` rather than bound to locals:
-    /// a local is a copy, i.e. a retain/release pair per entry, which was a large share of validating small objects.
-    mutating func validateProperties(_ n: SchemaNode, _ o: UnsafeBufferPointer<JSONSlot>, _ keys: UnsafeBufferPointer<String>,
-                                     _ ev: inout Evaluated, _ seenRequired: inout Int) -> Bool {
+    /// Keys are compared as bytes with the schema's names: first the name after the previous hit (instances
+    /// usually list keys in schema order), else through the node's hash table (`PropertyNameTable`).
+    mutating func validateProperties(_ n: SchemaNode, _ o: Int, _ ev: inout Evaluated, _ seenRequired: inout Int) -> Bool {
         var ok = true
-        let hasProps = !n.propertyTable.isEmpty
         let hasPatterns = !n.patternProperties.isEmpty
         let additional = n.additionalProperties
-        let count = n.listNames.count
+        let names = n.nameTable
+        let count = names.count
         var guess = 0
-        n.listNames.withUnsafeBufferPointer { names in
+        var k = o + 1
+        let end = view.next(o)
         n.listSchemas.withUnsafeBufferPointer { schemas in
         n.listRequired.withUnsafeBufferPointer { required in
-            for i in 0..<o.count {
+            while k < end {
+                let key = k
+                let value = k + 1
+                k = view.next(value)
                 var matched = false
+                let kb = view.bytes(key)
                 var slot = -1
-                if guess < count && names[guess] == keys[Int(o[i].key)] {
+                if guess < count && names.equals(guess, kb) {
                     slot = guess
-                } else if hasProps, let e = n.propertyTable[keys[Int(o[i].key)]] {
-                    slot = e.index
+                } else if count > 0 {
+                    slot = names.slot(for: kb)
                 }
                 if slot >= 0 {
                     guess = slot + 1
                     if required[slot] { seenRequired += 1 }
                     if let s = schemas[slot].node {
                         matched = true
-                        if !(s.isLeaf && ValidationRun.leafAccepts(s, o[i].value))
-                            && !validateChild(s, o[i].value, .key(keys[Int(o[i].key)])) {
+                        if !(s.isLeaf && leafAccepts(s, value)) && !validateChild(s, value, .key(key)) {
                             ok = false; if stop { return }
                         }
                     }
                 }
                 if hasPatterns {
-                    for (p, s) in n.patternProperties where p.matches(keys[Int(o[i].key)]) {
+                    let name = view.string(key)
+                    for (p, s) in n.patternProperties where p.matches(name) {
                         matched = true
-                        if !validateChild(s, o[i].value, .key(keys[Int(o[i].key)])) { ok = false; if stop { return } }
+                        if !validateChild(s, value, .key(key)) { ok = false; if stop { return } }
                     }
                 }
                 if !matched, let s = additional {
                     matched = true
-                    if !(s.isLeaf && ValidationRun.leafAccepts(s, o[i].value))
-                        && !validateChild(s, o[i].value, .key(keys[Int(o[i].key)])) {
+                    if !(s.isLeaf && leafAccepts(s, value)) && !validateChild(s, value, .key(key)) {
                         if s.constant == false && quiet == 0 {
-                            path.append(.key(keys[Int(o[i].key)]))
-                            report(n, "additionalProperties", "property \"\(keys[Int(o[i].key)])\" is not allowed")
+                            path.append(.key(key))
+                            let name = view.string(key)
+                        report(n, "additionalProperties", "property \"\(name)\" is not allowed")
                             path.removeLast()
                         }
                         ok = false; if stop { return }
                     }
                 }
-                if tracking && matched { ev.insertProp(keys[Int(o[i].key)]) }
+                if tracking && matched { ev.insertProp(key) }
             }
-        }
         }
         }
         return ok
@@ -193,26 +201,24 @@ extension ValidationRun {
 
     /// Unicode scalars in `s`: its UTF-8 bytes that are not continuation bytes (the generic
     /// `unicodeScalars.count` walks scalar indices and cost more than the rest of the string checks).
-    static func scalarCount(_ s: String) -> Int {
-        var s = s
-        return s.withUTF8 { u in
-            var count = 0
-            for b in u where b & 0xC0 != 0x80 { count += 1 }
-            return count
-        }
+    static func scalarCount(_ u: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        for b in u where b & 0xC0 != 0x80 { count += 1 }
+        return count
     }
 
     /// Fast acceptance for leaf schemas (type, nullable, maxLength only); false means "run the full check".
     @inline(__always)
-    static func leafAccepts(_ s: SchemaNode, _ v: JSONValue) -> Bool {
+    func leafAccepts(_ s: SchemaNode, _ v: Int) -> Bool {
         guard let t = s.types else { return false }
-        switch v {
+        switch view.kind(v) {
         case .null: return s.nullable || t.contains(.null)
-        case .bool: return t.contains(.boolean)
-        case let .number(x): return t.contains(.number) || (t.contains(.integer) && x.isInteger)
-        case let .string(str):
+        case .falseValue, .trueValue: return t.contains(.boolean)
+        case .int: return t.contains(.number) || t.contains(.integer)
+        case .number: return t.contains(.number)   // integer-valued lexemes (1.0) take the full check
+        case .string:
             guard t.contains(.string) else { return false }
-            if let m = s.maxLength { return str.utf8.count <= m }
+            if let m = s.maxLength { return view.length(v) <= m }
             return true
         case .object: return t.contains(.object)
         case .array: return t.contains(.array)
@@ -222,7 +228,7 @@ extension ValidationRun {
     /// Validates a child value with its path token pushed. Inlined so that the token (a String retain for
     /// `.key`) is only built when it is pushed, i.e. not while probing or in `isValid`'s quiet mode.
     @inline(__always)
-    mutating func validateChild(_ s: SchemaNode, _ v: JSONValue, _ token: PathToken) -> Bool {
+    mutating func validateChild(_ s: SchemaNode, _ v: Int, _ token: PathToken) -> Bool {
         var sub = Evaluated()
         if quiet > 0 { return validate(s, v, &sub) }
         path.append(token)
@@ -231,8 +237,16 @@ extension ValidationRun {
         return good
     }
 
-    /// O(n) uniqueness via structural hashes, with exact equality on collisions.
-    static func allUnique(_ a: [JSONValue]) -> Bool {
+    /// O(n) uniqueness via structural hashes, with exact equality on collisions (on trees: uniqueItems
+    /// is rare in API schemas, and comparing whole values is what trees are for).
+    func allUnique(_ array: Int) -> Bool {
+        var a: [JSONValue] = []
+        a.reserveCapacity(view.count(array))
+        var item = array + 1
+        for _ in 0..<view.count(array) {
+            a.append(view.value(item))
+            item = view.next(item)
+        }
         var buckets: [Int: [Int]] = [:]
         for (i, x) in a.enumerated() {
             let h = x.structuralHash

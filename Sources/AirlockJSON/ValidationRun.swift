@@ -1,5 +1,7 @@
-/// State of one validation pass: violations, instance path, dynamic scope, quiet depth.
+/// State of one validation pass over a tape: violations, instance path, dynamic scope, quiet depth.
+/// Instances are tape positions (`Int`) read through `view`.
 struct ValidationRun {
+    let view: TapeView
     let tracking: Bool
     let dynamic: Bool
     let collectAll: Bool
@@ -14,7 +16,8 @@ struct ValidationRun {
     var depth = 0
     static let maxDepth = 400
 
-    init(tracking: Bool, dynamic: Bool, options: ValidationOptions) {
+    init(view: TapeView, tracking: Bool, dynamic: Bool, options: ValidationOptions) {
+        self.view = view
         self.tracking = tracking
         self.dynamic = dynamic
         self.collectAll = options.collectAll
@@ -30,7 +33,7 @@ struct ValidationRun {
         var pointer = ""
         for t in path {
             switch t {
-            case let .key(k): pointer += "/" + JSONPointer.escape(k)
+            case let .key(k): pointer += "/" + JSONPointer.escape(view.string(k))
             case let .index(i): pointer += "/\(i)"
             }
         }
@@ -39,13 +42,14 @@ struct ValidationRun {
     }
 
     /// Validates `v` against `n`, adding evaluated-location annotations to `ev` when tracking.
-    mutating func validate(_ n: SchemaNode, _ v: JSONValue, _ ev: inout Evaluated) -> Bool {
+    mutating func validate(_ n: SchemaNode, _ v: Int, _ ev: inout Evaluated) -> Bool {
         if let c = n.constant {
             if !c { report(n, "", "no value is allowed here (false schema)") }
             return c
         }
         // OpenAPI 3.0 `nullable: true`: null is allowed whatever else the schema says.
-        if n.nullable, case .null = v { return true }
+        let kind = view.kind(v)
+        if n.nullable, kind == .null { return true }
         if depth >= ValidationRun.maxDepth {
             report(n, "", "schema evaluation nests deeper than \(ValidationRun.maxDepth) (reference loop?)")
             return false
@@ -67,30 +71,31 @@ struct ValidationRun {
         if flags.contains(.dynamic) {
             if !validateDynamic(n, v, &ev) { ok = false; if stop { return false } }
         }
-        if let t = n.types, !typeMatches(t, n.nullable, v) {
+        if let t = n.types, !typeMatches(t, n.nullable, kind, v) {
             report(n, "type", "value is not of type \(ValidationRun.describe(t))")
             ok = false
             if stop { return false }
         }
         if flags.contains(.enumOrConst) {
-            if let values = n.enumValues, !values.contains(where: { $0 == v }) {
+            if let values = n.enumValues, !values.contains(where: { view.equals(v, $0) }) {
                 report(n, "enum", "value is not one of the allowed values")
                 ok = false
                 if stop { return false }
             }
-            if let c = n.constValue, c != v {
+            if let c = n.constValue, !view.equals(v, c) {
                 report(n, "const", "value does not equal the required constant")
                 ok = false
                 if stop { return false }
             }
         }
-        switch v {
-        case let .number(x): if flags.contains(.numeric) && !validateNumber(n, x) { ok = false; if stop { return false } }
-        case let .string(s): if flags.contains(.string) && !validateString(n, s) { ok = false; if stop { return false } }
-        case let .array(a):
-            if flags.contains(.array) && !validateArray(n, a, &ev) { ok = false; if stop { return false } }
-        case let .object(o):
-            if flags.contains(.object) && !validateObject(n, o, &ev) { ok = false; if stop { return false } }
+        switch kind {
+        case .int, .number:
+            if flags.contains(.numeric) && !validateNumber(n, view.number(v)) { ok = false; if stop { return false } }
+        case .string: if flags.contains(.string) && !validateString(n, v) { ok = false; if stop { return false } }
+        case .array:
+            if flags.contains(.array) && !validateArray(n, v, &ev) { ok = false; if stop { return false } }
+        case .object:
+            if flags.contains(.object) && !validateObject(n, v, &ev) { ok = false; if stop { return false } }
         default: break
         }
         if flags.contains(.applicators) && !validateApplicators(n, v, &ev) { ok = false; if stop { return false } }
@@ -101,7 +106,7 @@ struct ValidationRun {
     }
 
     /// `$dynamicRef` / `$recursiveRef` resolution through the dynamic scope.
-    mutating func validateDynamic(_ n: SchemaNode, _ v: JSONValue, _ ev: inout Evaluated) -> Bool {
+    mutating func validateDynamic(_ n: SchemaNode, _ v: Int, _ ev: inout Evaluated) -> Bool {
         var target: SchemaNode
         if let d = n.dynamicRef {
             target = d
@@ -124,14 +129,15 @@ struct ValidationRun {
         return true
     }
 
-    func typeMatches(_ t: SchemaNode.TypeSet, _ nullable: Bool, _ v: JSONValue) -> Bool {
-        switch v {
+    func typeMatches(_ t: SchemaNode.TypeSet, _ nullable: Bool, _ kind: JSONTape.Kind, _ v: Int) -> Bool {
+        switch kind {
         case .null: return t.contains(.null) || nullable
-        case .bool: return t.contains(.boolean)
+        case .falseValue, .trueValue: return t.contains(.boolean)
         case .object: return t.contains(.object)
         case .array: return t.contains(.array)
         case .string: return t.contains(.string)
-        case let .number(x): return t.contains(.number) || (t.contains(.integer) && x.isInteger)
+        case .int: return t.contains(.number) || t.contains(.integer)
+        case .number: return t.contains(.number) || (t.contains(.integer) && view.number(v).isInteger)
         }
     }
 
