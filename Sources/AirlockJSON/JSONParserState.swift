@@ -20,11 +20,8 @@ struct JSONParserState {
     /// `JSONSerializer` would write back exactly the input bytes.
     var canonical = true
     /// Key hashes and key nodes of the objects being parsed, one frame per open object (duplicate-key
-    /// detection): the live entries are `[..<keyTop]`. Closing an object just lowers `keyTop`, and later keys
-    /// overwrite the stale slots.
-    var keyHashes: [UInt64] = []
-    var keyNodes: [Int] = []
-    var keyTop = 0
+    /// detection); closing an object drops its frame.
+    var keys = ParseStack<KeyRecord>()
     /// FNV-1a hash of the decoded bytes of the last string parsed (used for object keys).
     var lastStringHash: UInt64 = 0
 
@@ -37,13 +34,21 @@ struct JSONParserState {
         self.maxArrayItems = min(limits.maxArrayItems, JSONTape.maxCount)
     }
 
-    /// Frees the node stack (after a failed parse; a finished one is handed over with `takeTape`).
+    /// One recorded key of an open object.
+    struct KeyRecord {
+        let hash: UInt64
+        let node: Int
+    }
+
+    /// Frees the stacks (after a failed parse, the node stack too: a finished one is handed over by `takeTape`).
     mutating func releaseStacks() {
         nodes.release()
+        keys.release()
     }
 
     /// Moves the written nodes into a tape over `input` (the bytes `p` points into).
     mutating func takeTape(input: [UInt8]) -> JSONTape {
+        keys.release()
         let (base, count) = nodes.take()
         return JSONTape(nodes: base, nodeCount: count, input: input, side: side, canonical: canonical)
     }
@@ -142,8 +147,8 @@ struct JSONParserState {
         i += 1
         let at = nodes.count
         nodes.push(0)
-        let frame = keyTop
-        defer { keyTop = frame }
+        let frame = keys.count
+        defer { keys.truncate(to: frame) }
         var bigIndex: [UInt64: [Int]]? = nil
         // 128-bit filter on key hashes, as two plain words: a SIMD vector indexed by a runtime lane was
         // spilled and reloaded around every key (a store-forwarding stall that showed in wall time).
@@ -178,34 +183,23 @@ struct JSONParserState {
                 // New key for sure; still record it for the large-object index.
                 if bigIndex != nil { bigIndex?[h, default: []].append(count) }
             } else if count < 128 {
-                for k in frame..<keyTop where keyHashes[k] == h && sameKey(keyNodes[k], keyNode) {
+                for k in frame..<keys.count where keys[k].hash == h && sameKey(keys[k].node, keyNode) {
                     throw fail(.duplicateKey(keyString(keyNode)), keyOffset)
                 }
             } else {
                 if bigIndex == nil {
                     var idx: [UInt64: [Int]] = [:]
-                    for k in frame..<keyTop { idx[keyHashes[k], default: []].append(k - frame) }
+                    for k in frame..<keys.count { idx[keys[k].hash, default: []].append(k - frame) }
                     bigIndex = idx
                 }
                 if let hits = bigIndex?[h] {
-                    for k in hits where sameKey(keyNodes[frame + k], keyNode) {
+                    for k in hits where sameKey(keys[frame + k].node, keyNode) {
                         throw fail(.duplicateKey(keyString(keyNode)), keyOffset)
                     }
                 }
                 bigIndex?[h, default: []].append(count)
             }
-            if keyTop < keyHashes.count {
-                keyHashes[keyTop] = h
-                keyNodes[keyTop] = keyNode
-            } else {
-                if keyHashes.isEmpty {   // skips the 1-2-4-8 regrowth
-                    keyHashes.reserveCapacity(16)
-                    keyNodes.reserveCapacity(16)
-                }
-                keyHashes.append(h)
-                keyNodes.append(keyNode)
-            }
-            keyTop += 1
+            keys.push(KeyRecord(hash: h, node: keyNode))
             skipWhitespace()
             guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
             guard p[i] == UInt8(ascii: ":") else { throw fail(.unexpectedByte(p[i]), i) }
@@ -383,6 +377,13 @@ struct ParseStack<Element> {
         }
         base = fresh
         capacity = newCapacity
+    }
+
+    /// Drops the elements from `n` on.
+    @inline(__always)
+    mutating func truncate(to n: Int) {
+        if n < count { (base.unsafelyUnwrapped + n).deinitialize(count: count - n) }
+        count = n
     }
 
     /// Deinitializes what is left and frees the storage.

@@ -48,6 +48,10 @@ final class SchemaNode: @unchecked Sendable {
     @exclusivity(unchecked) var types: TypeSet?
     @exclusivity(unchecked) var nullable = false
     @exclusivity(unchecked) var enumValues: [JSONValue]?
+    /// `enumValues` split for the validator: the strings as a byte table (a string instance is one hash
+    /// probe, not a comparison per value), everything else as values.
+    @exclusivity(unchecked) var enumStrings = PropertyNameTable([])
+    @exclusivity(unchecked) var enumOthers: [JSONValue] = []
     @exclusivity(unchecked) var constValue: JSONValue?
     @exclusivity(unchecked) var minimum: JSONNumber?
     @exclusivity(unchecked) var maximum: JSONNumber?
@@ -103,6 +107,10 @@ final class SchemaNode: @unchecked Sendable {
         if ref != nil { f.insert(.ref) }
         if dynamicRef != nil || recursiveRef != nil { f.insert(.dynamic) }
         if enumValues != nil || constValue != nil { f.insert(.enumOrConst) }
+        if let values = enumValues {
+            enumStrings = PropertyNameTable(values.compactMap(\.stringValue))   // repeats are harmless
+            enumOthers = values.filter { $0.stringValue == nil }
+        }
         if minimum != nil || maximum != nil || exclusiveMinimum != nil || exclusiveMaximum != nil || multipleOf != nil {
             f.insert(.numeric)
         }

@@ -77,7 +77,8 @@ struct ValidationRun {
             if stop { return false }
         }
         if flags.contains(.enumOrConst) {
-            if let values = n.enumValues, !values.contains(where: { view.equals(v, $0) }) {
+            if n.enumValues != nil,
+               kind == .string ? n.enumStrings.slot(for: view.bytes(v)) < 0 : !n.enumOthers.contains(where: { view.equals(v, $0) }) {
                 report(n, "enum", "value is not one of the allowed values")
                 ok = false
                 if stop { return false }

@@ -32,6 +32,9 @@ import Testing
                 }
             } else if case let .failure(e) = result {
                 Issue.record("\(name) refused: \(e)")
+            } else if case let .success(value) = result {
+                // A tree put back on a tape (what validating a `JSONValue` does) reads back as the same tree.
+                #expect(JSONTape(value).value == value, "\(name): tape round trip")
             }
         } else if name.hasPrefix("n_") {
             if case .success = result { Issue.record("\(name) accepted") }

@@ -43,6 +43,11 @@ import Testing
         }
         let result = schema.validate(fixture, options: .init(collectAll: true))
         #expect(result.isValid, "\(name): \(result.violations.prefix(5))")
+        // What the proxy validates: the parser's tape of the bytes (not the tape built from a tree).
+        func parsedIsValid(_ v: JSONValue) throws -> Bool {
+            schema.isValid(try JSONParser().parseTape(JSONSerializer.serialize(v)))
+        }
+        #expect(try parsedIsValid(fixture), "\(name) from bytes")
         guard case let .object(entries) = fixture else { return }
         let props = schemaJSON["properties"]?.objectValue ?? []
 
@@ -51,6 +56,7 @@ import Testing
             let mutated = JSONValue.object(JSONObject(entries.filter { $0.key != req }))
             let r = schema.validate(mutated)
             #expect(!r.isValid, "\(name): removing required \(req) should fail")
+            #expect(try !parsedIsValid(mutated))
             #expect(r.violations.first?.keywordLocation.hasSuffix("required") == true)
         }
         // Wrong type: a non-nullable typed property set to an array.
@@ -61,12 +67,14 @@ import Testing
             let mutated = JSONValue.object(JSONObject(entries.map { $0.key == key ? (key: key, value: JSONValue.array([])) : $0 }))
             let r = schema.validate(mutated)
             #expect(!r.isValid, "\(name): wrong type for \(key) should fail")
+            #expect(try !parsedIsValid(mutated))
             #expect(r.violations.first?.instanceLocation == "/" + JSONPointer.escape(key))
         }
         // Enum violation.
         if let (key, _) = props.first(where: { p in p.value["enum"] != nil && entries[p.key] != nil }) {
             let mutated = JSONValue.object(JSONObject(entries.map { $0.key == key ? (key: key, value: JSONValue.string("zz-not-in-enum")) : $0 }))
             #expect(!schema.isValid(mutated), "\(name): enum violation on \(key) should fail")
+            #expect(try !parsedIsValid(mutated))
         }
         // The whole document replaced by a scalar.
         #expect(!schema.isValid(.number(JSONNumber(42))))
