@@ -166,11 +166,12 @@ extension ValidationRun {
                 if slot >= 0 {
                     guess = slot + 1
                     if required[slot] { seenRequired += 1 }
-                    if let s = schemas[slot].node {
+                    if let u = schemas[slot].unmanaged {
                         matched = true
-                        if !(s.isLeaf && leafAccepts(s, value)) && !validateChild(s, value, .key(key)) {
-                            ok = false; if stop { return }
+                        let good = u._withUnsafeGuaranteedRef { s in
+                            (s.isLeaf && leafAccepts(s, value)) || validateChild(s, value, .key(key))
                         }
+                        if !good { ok = false; if stop { return } }
                     }
                 }
                 if hasPatterns {
