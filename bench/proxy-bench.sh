@@ -10,6 +10,7 @@
 #
 # Usage:  bench/proxy-bench.sh            (from the repo root; `make bench` builds first)
 # Env:    AIRLOCK=path        Airlock binary (default .build/release/airlock)
+#         AIRLOCK_ARGS="..."  extra `airlock serve` arguments (e.g. "--threads 1")
 #         DURATION=10         seconds per measured wrk run
 #         WARMUP=2            seconds of warm-up per target (not counted)
 #         SOAK=60             seconds of the memory soak against Airlock gateway (0 = skip)
@@ -29,6 +30,7 @@ SOAK=${SOAK:-60}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-64}
 AIRLOCK=${AIRLOCK:-.build/release/airlock}
+AIRLOCK_ARGS=${AIRLOCK_ARGS:-}
 HOST=127.0.0.1          # the only address anything here listens on or connects to
 ITEM_PATH=/v1/item.json
 
@@ -325,7 +327,8 @@ upstreams:
         content_type: application/json
         schema: $TMP/charges.schema.json
 EOF
-    "$AIRLOCK" serve --policy "$d/policy.yaml" > "$d/stdout.log" 2>&1 &
+    # shellcheck disable=SC2086  # AIRLOCK_ARGS is a list of words on purpose
+    "$AIRLOCK" serve --policy "$d/policy.yaml" $AIRLOCK_ARGS > "$d/stdout.log" 2>&1 &
     PIDS[airlock]=$!
     wait_listening airlock "${PIDS[airlock]}" "$AIRLOCK_PORT" "$d/stdout.log"
     # Listening is not the same as answering: poll with curl until an HTTP answer comes back.
