@@ -127,7 +127,8 @@ struct TapeView {
     /// A string node as a String (validated UTF-8 by the parser).
     func string(_ i: Int) -> String { String(decoding: bytes(i), as: UTF8.self) }
 
-    /// A number node (int or lexeme) as an exact number.
+    /// A number node (int or lexeme) as an exact number. Lexemes on a tape were checked by the parser (or
+    /// come from a `JSONNumber`'s own text), so `scan` cannot fail here; the fallback is never taken.
     func number(_ i: Int) -> JSONNumber {
         if kind(i) == .int { return JSONNumber(storage: .int(int(i))) }
         let b = bytes(i)
