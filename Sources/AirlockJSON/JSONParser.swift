@@ -45,7 +45,8 @@ public struct JSONParser: Sendable {
         self.limits = limits
     }
 
-    /// Parses a document into a tape: what the validator reads, without building a value tree.
+    /// Parses a document into a tape: what the validator reads, without building a value tree. The tape's
+    /// `canonical` says whether the input bytes are already what `JSONSerializer` would write for it.
     public func parseTape(_ bytes: [UInt8]) throws(JSONParseError) -> JSONTape {
         let result: Result<JSONTape, JSONParseError> = bytes.withUnsafeBufferPointer { p in
             var state = JSONParserState(p, limits)
@@ -58,14 +59,6 @@ public struct JSONParser: Sendable {
             }
         }
         return try result.get()
-    }
-
-    /// Parses a document and says whether its bytes are already canonical: no whitespace between tokens
-    /// and no escapes, so `JSONSerializer.serialize` of the value would reproduce them exactly (numbers
-    /// keep their text, objects their key order) and a caller can hand the input over instead.
-    public func parseNotingCanonical(_ bytes: [UInt8]) throws(JSONParseError) -> (value: JSONValue, canonical: Bool) {
-        let tape = try parseTape(bytes)
-        return (tape.value, tape.canonical)
     }
 
     /// Parses one complete JSON document (surrounding whitespace allowed, nothing else).

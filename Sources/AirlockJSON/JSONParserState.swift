@@ -128,13 +128,7 @@ struct JSONParserState {
                 skipWhitespace()
                 try parseValue()
                 count += 1
-                skipWhitespace()
-                guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
-                let c = p[i]
-                i += 1
-                if c == UInt8(ascii: ",") { continue }
-                if c == UInt8(ascii: "]") { break }
-                throw fail(.unexpectedByte(c), i - 1)
+                if try closes(UInt8(ascii: "]")) { break }
             }
         }
         depth -= 1
@@ -207,24 +201,29 @@ struct JSONParserState {
             skipWhitespace()
             try parseValue()
             count += 1
-            skipWhitespace()
-            guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
-            let c = p[i]
-            i += 1
-            if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "}") { break }
-            throw fail(.unexpectedByte(c), i - 1)
+            if try closes(UInt8(ascii: "}")) { break }
         }
         depth -= 1
         nodes[at] = JSONTape.container(.object, count: count, end: nodes.count)
     }
 
+    /// After an array item or object entry: consumes a `,` (false: another one follows) or the `bracket`
+    /// that closes the container (true).
+    @inline(__always)
+    mutating func closes(_ bracket: UInt8) throws(JSONParseFailure) -> Bool {
+        skipWhitespace()
+        guard i < p.count else { throw fail(.unexpectedEndOfInput, i) }
+        let c = p[i]
+        i += 1
+        if c == UInt8(ascii: ",") { return false }
+        if c == bracket { return true }
+        throw fail(.unexpectedByte(c), i - 1)
+    }
+
     /// The bytes of string node `k` while the tape is being written.
     func withKeyBytes<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        let w = nodes[k]
-        let offset = Int(w >> 28 & 0xFFFF_FFFF)
-        let length = Int(w & 0xFFF_FFFF)
-        if w & 1 << 60 != 0 { return side.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[offset..<offset + length])) } }
+        let (inSide, offset, length) = JSONTape.span(nodes[k])
+        if inSide { return side.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[offset..<offset + length])) } }
         return body(UnsafeBufferPointer(rebasing: p[offset..<offset + length]))
     }
 

@@ -16,12 +16,12 @@ extension JSONParserState {
     /// Parses an object key starting at the opening quote: its node, its hash in `lastStringHash`.
     @inline(__always)
     mutating func parseKey() throws(JSONParseFailure) -> UInt64 {
-        if let r = try scanString() {
-            lastStringHash = JSONParserState.fnv(p, r.lowerBound, r.count)
-            return JSONTape.bytes(.string, side: false, offset: r.lowerBound, length: r.count)
-        }
-        lastStringHash = side.withUnsafeBufferPointer { JSONParserState.fnv($0, sideStart, side.count - sideStart) }
-        return JSONTape.bytes(.string, side: true, offset: sideStart, length: side.count - sideStart)
+        let node = try parseString()
+        let (inSide, offset, length) = JSONTape.span(node)
+        // Hashed in its buffer (not a rebased slice): in the input the tail is read as one word.
+        lastStringHash = inSide ? side.withUnsafeBufferPointer { JSONParserState.fnv($0, offset, length) }
+            : JSONParserState.fnv(p, offset, length)
+        return node
     }
 
     /// Scans a string starting at the opening quote, validating it: returns the range of its bytes when

@@ -86,6 +86,11 @@ public final class JSONTape: @unchecked Sendable {
         k.rawValue << 61 | (side ? 1 << 60 : 0) | UInt64(offset) << 28 | UInt64(length)
     }
 
+    /// Where the bytes of a string or number node are: in `side` or in the input, at `offset`, `length` long.
+    @inline(__always) static func span(_ w: UInt64) -> (side: Bool, offset: Int, length: Int) {
+        (w & 1 << 60 != 0, Int(w >> 28 & 0xFFFF_FFFF), Int(w & 0xFFF_FFFF))
+    }
+
     @inline(__always) static func container(_ k: Kind, count: Int, end: Int) -> UInt64 {
         k.rawValue << 61 | UInt64(count) << 32 | UInt64(end)
     }
@@ -107,13 +112,12 @@ struct TapeView {
 
     /// The bytes of a string or number node (decoded, for an escaped string).
     @inline(__always) func bytes(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-        let w = nodes[i]
-        let base = w & 1 << 60 != 0 ? side : input
-        return UnsafeBufferPointer(start: base.map { $0 + Int(w >> 28 & 0xFFFF_FFFF) }, count: Int(w & 0xFFF_FFFF))
+        let (inSide, offset, length) = JSONTape.span(nodes[i])
+        return UnsafeBufferPointer(start: (inSide ? side : input).map { $0 + offset }, count: length)
     }
 
     /// Byte length of a string node (its UTF-8 length).
-    @inline(__always) func length(_ i: Int) -> Int { Int(nodes[i] & 0xFFF_FFFF) }
+    @inline(__always) func length(_ i: Int) -> Int { JSONTape.span(nodes[i]).length }
 
     /// Child count of an array (items) or object (entries).
     @inline(__always) func count(_ i: Int) -> Int { Int(nodes[i] >> 32 & 0x1FFF_FFFF) }

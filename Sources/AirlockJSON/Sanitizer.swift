@@ -17,7 +17,7 @@ public struct Sanitizer: Sendable {
     public func stripUnknown(_ value: JSONValue) -> JSONValue {
         var pointers: [String] = []
         var count = 0
-        return strip(value, JSONTape(value), removedPointers: &pointers, removedCount: &count, limit: 0)
+        return stripUnknown(value, removedPointers: &pointers, removedCount: &count, limit: 0)
     }
 
     /// As `stripUnknown(_:)`, also listing the JSON Pointers of the first `limit` removed properties
@@ -59,7 +59,7 @@ public struct Sanitizer: Sendable {
                removed: inout Removed) -> JSONValue {
         guard depth < JSONParser.hardMaxDepth else { return value }
         var nodes: [SchemaNode] = []
-        for r in roots { expand(r, value, at, view, &nodes, depth: 0) }
+        for r in roots { expand(r, at, view, &nodes, depth: 0) }
         switch value {
         case let .object(entries):
             let constrains = nodes.contains {
@@ -123,25 +123,25 @@ public struct Sanitizer: Sendable {
         }
     }
 
-    /// Collects `n` and every in-place subschema that applies to `value`.
-    func expand(_ n: SchemaNode, _ value: JSONValue, _ at: Int, _ view: TapeView, _ out: inout [SchemaNode], depth: Int) {
+    /// Collects `n` and every in-place subschema that applies to the value at tape position `at`.
+    func expand(_ n: SchemaNode, _ at: Int, _ view: TapeView, _ out: inout [SchemaNode], depth: Int) {
         guard depth < 64, !out.contains(where: { $0 === n }) else { return }
         out.append(n)
-        for r in [n.ref, n.dynamicRef, n.recursiveRef] { if let r { expand(r, value, at, view, &out, depth: depth + 1) } }
-        for s in n.allOf { expand(s, value, at, view, &out, depth: depth + 1) }
-        for s in n.anyOf where matches(s, at, view) { expand(s, value, at, view, &out, depth: depth + 1) }
-        for s in n.oneOf where matches(s, at, view) { expand(s, value, at, view, &out, depth: depth + 1) }
+        for r in [n.ref, n.dynamicRef, n.recursiveRef] { if let r { expand(r, at, view, &out, depth: depth + 1) } }
+        for s in n.allOf { expand(s, at, view, &out, depth: depth + 1) }
+        for s in n.anyOf where matches(s, at, view) { expand(s, at, view, &out, depth: depth + 1) }
+        for s in n.oneOf where matches(s, at, view) { expand(s, at, view, &out, depth: depth + 1) }
         if let c = n.ifSchema {
             if matches(c, at, view) {
-                expand(c, value, at, view, &out, depth: depth + 1)
-                if let t = n.thenSchema { expand(t, value, at, view, &out, depth: depth + 1) }
+                expand(c, at, view, &out, depth: depth + 1)
+                if let t = n.thenSchema { expand(t, at, view, &out, depth: depth + 1) }
             } else if let e = n.elseSchema {
-                expand(e, value, at, view, &out, depth: depth + 1)
+                expand(e, at, view, &out, depth: depth + 1)
             }
         }
-        if case let .object(o) = value {
-            for (name, s) in n.dependentSchemas where o[name] != nil {
-                expand(s, value, at, view, &out, depth: depth + 1)
+        if view.kind(at) == .object {
+            for (name, s) in n.dependentSchemas where view.member(at, name) != nil {
+                expand(s, at, view, &out, depth: depth + 1)
             }
         }
     }
