@@ -143,7 +143,7 @@ extension ProxyHandler {
         context.eventLoop.execute {
             let (handler, context) = bound.value
             handler.flushPending = false
-            context.flush()
+            if !handler.endPending { context.flush() }
         }
     }
 
@@ -155,7 +155,9 @@ extension ProxyHandler {
             decision: wouldDeny == nil ? "allow" : "report", reason: wouldDeny?.reason,
             detail: details.isEmpty ? nil : details.joined(separator: "; "),
             status: outcome.response.status, upstreamStatus: outcome.response.status, bytesIn: outcome.response.bodyBytes)
+        endPending = true
         afterAudit(context: context, event: event) { handler, context in
+            handler.endPending = false
             guard case .streaming = handler.state else {
                 // The head never went out (the connection was refused or reset meanwhile): an end
                 // without a head would corrupt the framing, so the connection is closed instead.

@@ -37,6 +37,9 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     var inbox: LoopInbox?
     /// A flush of relayed response pieces is scheduled on the loop.
     var flushPending = false
+    /// A relayed response is complete and its end waits for the audit record; the end's flush
+    /// carries whatever pieces are still unflushed, so they leave in one send with it.
+    var endPending = false
 
     init(services: ProxyServices) {
         self.services = services

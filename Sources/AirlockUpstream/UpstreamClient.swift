@@ -120,6 +120,9 @@ public final class UpstreamClient: Sendable {
                 let allowSetCookie = upstream.allowSetCookie
                 request.stream = CurlStream(head: { status, fields, address in
                     guard !Exchange.isRedirect(status) else { return false }   // redirects are Exchange's to judge
+                    // A small body announced by its length arrives in one read anyway: buffered, it leaves
+                    // in one write with that length, instead of as a head, a chunk and an end.
+                    if let length = Self.declaredLength(fields), length <= Self.wholeRelayBytes { return false }
                     stream.head(status, HeaderFilter.response(fields, allowSetCookie: allowSetCookie), address)
                     return true
                 }, body: stream.body)
@@ -128,6 +131,19 @@ public final class UpstreamClient: Sendable {
                 completion(Self.map(result, upstream: upstream, addressGuard: addressGuard, url: url, head: route.method == "HEAD", inspect: inspect))
             }
         }
+    }
+
+    /// Relayed responses that declare at most this many body bytes are passed on whole (see `send`).
+    public static let wholeRelayBytes = 16 << 10
+
+    /// The body length a response head declares: its one `Content-Length`, when that is a plain number.
+    static func declaredLength(_ fields: [(name: String, value: String)]) -> Int? {
+        var found: Int?
+        for field in fields where field.name.utf8.count == 14 && field.name.lowercased() == "content-length" {
+            guard found == nil, let value = Int(field.value), value >= 0 else { return nil }
+            found = value
+        }
+        return found
     }
 
     static func map(_ result: Result<CurlResponse, CurlFailure>, upstream: Upstream, addressGuard: AddressGuard, url: TargetURL, head: Bool, inspect: Bool = false) -> Result<UpstreamResponse, UpstreamFailure> {

@@ -108,6 +108,7 @@ import Testing
             "/raw/slow": .init(headers: [("Content-Type", "text/plain")], chunks: [
                 .init(delayMs: 0, bytes: Array("first part, ".utf8)), .init(delayMs: 1500, bytes: Array("second part".utf8)),
             ]),
+            "/raw/big": .init(headers: [("Content-Type", "application/octet-stream")], body: [UInt8](repeating: 0x62, count: 40_000)),
             "/raw/endless": .init(headers: [("Content-Type", "application/octet-stream")],
                                   chunks: (0..<30).map { _ in .init(delayMs: 20, bytes: [UInt8](repeating: 0x61, count: 100_000)) }),
         ]
@@ -315,6 +316,25 @@ import Testing
             #expect(reply.headers["content-encoding"] == "gzip")
             #expect(reply.headers["set-cookie"] == "session=abc")   // set_cookie: allow
             #expect(upstream.requests.last?.header("Accept-Encoding") == "gzip")
+        }
+    }
+
+    @Test func smallRelayedResponsesKeepTheirLengthLargeOnesAreChunked() async throws {
+        try await Self.run { airlock, _ in
+            // At most 16 KiB announced by Content-Length: passed whole, with the upstream's framing.
+            let small = try airlock.curl(["-H", "Accept-Encoding: gzip", "--output", "-", "http://127.0.0.1:\(airlock.port)/raw/gzip"])
+            #expect(small.status == 200)
+            #expect(small.headers["content-length"] != nil)
+            #expect(small.headers["transfer-encoding"] == nil)
+            let smallEvent = try #require(airlock.auditEvent(for: small))
+            #expect(smallEvent["decision"] as? String == "allow")
+            // Larger: relayed as it arrives, chunked, its end after the audit record.
+            let big = try airlock.curl(["--output", "-", "http://127.0.0.1:\(airlock.port)/raw/big"])
+            #expect(big.status == 200)
+            #expect(big.headers["transfer-encoding"] == "chunked")
+            #expect(big.body == String(repeating: "b", count: 40_000))
+            let bigEvent = try #require(airlock.auditEvent(for: big))
+            #expect(bigEvent["bytes_in"] as? Int == 40_000)
         }
     }
 
