@@ -21,3 +21,28 @@ extension StringProtocol {
         return String(s)
     }
 }
+
+extension String {
+    /// Whether this is `lowercase` (lower-case ASCII) but for the case of its ASCII letters, as
+    /// header field names compare (RFC 9110 §5.1); without building a lower-cased copy.
+    @inlinable public func equalsIgnoringASCIICase(_ lowercase: String) -> Bool {
+        let bytes = utf8, expected = lowercase.utf8
+        guard bytes.count == expected.count else { return false }
+        for (byte, wanted) in zip(bytes, expected) {
+            let folded = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte
+            if folded != wanted { return false }
+        }
+        return true
+    }
+
+    /// Whether this starts with `lowercase` (lower-case ASCII) but for the case of its ASCII letters.
+    @inlinable public func hasPrefixIgnoringASCIICase(_ lowercase: String) -> Bool {
+        var bytes = utf8.makeIterator()
+        for wanted in lowercase.utf8 {
+            guard let byte = bytes.next() else { return false }
+            let folded = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte
+            if folded != wanted { return false }
+        }
+        return true
+    }
+}

@@ -1,3 +1,4 @@
+import AirlockCore
 import CCurl
 
 /// The state of one transfer, reached from libcurl's C callbacks through an
@@ -63,7 +64,7 @@ final class CurlTransfer {
 
         var sawAccept = false
         for (name, value) in request.headers {
-            if name.lowercased() == "accept" { sawAccept = true }
+            if name.equalsIgnoringASCIICase("accept") { sawAccept = true }
             headerList = curl_slist_append(headerList, "\(name): \(value)")
         }
         if !sawAccept { headerList = curl_slist_append(headerList, "Accept:") }   // no invented Accept: */*
@@ -110,7 +111,7 @@ final class CurlTransfer {
         var ip: UnsafePointer<CChar>?
         _ = airlock_easy_getinfo_str(easy, CURLINFO_PRIMARY_IP, &ip)
         let decoded = request.decodeContent && headers.contains { field in
-            field.name.lowercased() == "content-encoding" && field.value.lowercased().filter { $0 != " " && $0 != "\t" } != "identity"
+            field.name.equalsIgnoringASCIICase("content-encoding") && field.value.lowercased().filter { $0 != " " && $0 != "\t" } != "identity"
         }
         return .success(CurlResponse(status: status, headers: headers, body: body, connectedAddress: ip.map { String(cString: $0) },
                                      decoded: decoded, streamed: streaming, bodyBytes: received))

@@ -58,7 +58,7 @@ public struct Exchange: Sendable {
                 completion(.success(ExchangeResult(response: response, route: route, redirects: followed, wouldDeny: nil)))
                 return
             }
-            let location = response.headers.first { $0.name.lowercased() == "location" }?.value
+            let location = response.headers.first { $0.name.equalsIgnoringASCIICase("location") }?.value
             let shown = location.map { "Location: \(Self.redactedQuery($0))" } ?? "no Location header"
             func refuse(_ detail: String) {
                 let denial = Denial(.redirectBlocked, "upstream answered \(response.status) (\(shown)): \(detail)")

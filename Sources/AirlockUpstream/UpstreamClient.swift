@@ -99,7 +99,7 @@ public final class UpstreamClient: Sendable {
             let inspect = upstream.inspectsResponses(method: route.method, subpath: route.subpath)
             // A HEAD answer has no body to decode; asking for gzip would only make its Content-Length wrong.
             let decode = inspect && route.method != "HEAD"
-            let sent = decode ? headers.filter { $0.name.lowercased() != "accept-encoding" } : headers
+            let sent = decode ? headers.filter { !$0.name.equalsIgnoringASCIICase("accept-encoding") } : headers
             var resolve: [String] = []
             if case .name(let name) = url.host {
                 let list = addresses.map { $0.isV4 ? $0.description : "[\($0.description)]" }.joined(separator: ",")
@@ -139,7 +139,7 @@ public final class UpstreamClient: Sendable {
     /// The body length a response head declares: its one `Content-Length`, when that is a plain number.
     static func declaredLength(_ fields: [(name: String, value: String)]) -> Int? {
         var found: Int?
-        for field in fields where field.name.utf8.count == 14 && field.name.lowercased() == "content-length" {
+        for field in fields where field.name.equalsIgnoringASCIICase("content-length") {
             guard found == nil, let value = Int(field.value), value >= 0 else { return nil }
             found = value
         }
