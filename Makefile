@@ -25,6 +25,7 @@ check: build
 
 release: deps
 	$(SWIFT) build -c release --product airlock
+	$(SWIFT) build -c release --product airlock-canned-bench
 
 bench: release
 	bench/xml-bench.sh

@@ -32,6 +32,14 @@ let package = Package(
         .target(name: "AirlockJSON", dependencies: ["AirlockCore"]),
         .executableTarget(name: "airlock-json-bench", dependencies: ["AirlockJSON"]),
         .executableTarget(name: "airlock-xml-bench", dependencies: ["AirlockXML"]),
+        .executableTarget(
+            name: "airlock-canned-bench",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "AirlockPolicy",
             dependencies: ["AirlockCore", .product(name: "Yams", package: "Yams")]

@@ -16,9 +16,20 @@
 #         SOAK=60             seconds of the memory soak against Airlock gateway (0 = skip)
 #         THREADS=2 CONNS=64  wrk threads and connections
 #         KEEP_TMP=1          keep the temp dir (configs, logs, wrk output) for inspection
-#         PARTS="proxies responses"   which parts to run
+#         PARTS="proxies floor responses"   which parts to run (floor: see below)
 #         SIZES="2k 200k"     response documents measured in the responses part
 #         ROUNDS=3            buffered and checked are measured alternately this many times (medians)
+#         CANNED=path         the NIO floor server (default .build/release/airlock-canned-bench)
+#         TRANSFERS=100000    transfers of the libcurl floor loop (bench/curl-multi-bench.c)
+#
+# Parts: "proxies" (the table above), "responses" (the firewall's cost), "floor": what the
+# building blocks cost alone on the same cores: the same SwiftNIO server pipeline answering a
+# canned 1 KiB (no upstream, no policy, no audit) and one thread driving libcurl's multi interface
+# the way Airlock does (no server). With the CPU each server spends per request (from
+# /proc/PID/stat, every process and thread of it), a simple model predicts each proxy's ratio to
+# direct: wrk and nginx cost D = cores / direct req/s per request, a proxy adds P, so
+# ratio = D / (D + P). nginx-proxy checks the model; NIO floor + libcurl floor is the best ratio
+# a proxy made of those two parts can reach here.
 #
 # The machine this runs on has 2 cores shared by wrk, nginx and the proxy under test, so the
 # absolute numbers are low and noisy; the ratios between proxies are what this is for.
@@ -31,6 +42,7 @@ THREADS=${THREADS:-2}
 CONNS=${CONNS:-64}
 AIRLOCK=${AIRLOCK:-.build/release/airlock}
 AIRLOCK_ARGS=${AIRLOCK_ARGS:-}
+CANNED=${CANNED:-.build/release/airlock-canned-bench}
 HOST=127.0.0.1          # the only address anything here listens on or connects to
 ITEM_PATH=/v1/item.json
 
@@ -372,6 +384,7 @@ ORDER=()
 add_target() {
     local name=$1 port=$2 mode=$3     # mode: direct | reverse | forward | gateway | checked | buffered
     local path=${4:-$ITEM_PATH}
+    T_SERVER[$name]=${5:-nginx}
     local lua=$TMP/wrk-$name.lua
     case $mode in
         direct)
@@ -420,18 +433,40 @@ field() { sed -n "s/.* $2=\([0-9]*\).*/\1/p" <<<"$1"; }
 
 audit_lines() { if [[ -f "${AUDIT_FILE:-}" ]]; then wc -l < "$AUDIT_FILE"; else echo 0; fi; }
 
-declare -A R_RPS=() R_P50=() R_P99=() R_ERR=() R_REQ=() R_AUDIT=()
+declare -A R_RPS=() R_P50=() R_P99=() R_ERR=() R_REQ=() R_AUDIT=() R_CPU=() R_ORIGIN_CPU=()
+declare -A T_SERVER=()  # target name -> the PIDS entry of the server that answers it
+
+# CPU clock ticks (user + system) of PID and every process below it, all threads included.
+tree_ticks() {
+    local pid=$1 total=0 child
+    [[ -r /proc/$pid/stat ]] || { echo 0; return; }
+    # Fields after the ")" that ends the command name: utime and stime are the 12th and 13th.
+    total=$(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')
+    for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
+        total=$((total + $(tree_ticks "$child")))
+    done
+    echo "$total"
+}
+TICKS=$(getconf CLK_TCK)
+
+# CPU microseconds per request from two tick counts.
+per_request_us() { awk -v a="$1" -v b="$2" -v n="$3" -v t="$TICKS" 'BEGIN { if (n > 0) printf "%.1f", (b - a) * 1e6 / t / n; else print "-" }'; }
 
 measure() {
     local name=$1 line req dur a0 a1
     sanity_check "$name"
     run_wrk "$name" "$WARMUP" warmup >/dev/null
+    local server=${T_SERVER[$name]:-nginx} c0 c1 o0 o1
     a0=$(audit_lines)
+    c0=$(tree_ticks "${PIDS[$server]}"); o0=$(tree_ticks "${PIDS[nginx]}")
     line=$(run_wrk "$name" "$DURATION" run)
+    c1=$(tree_ticks "${PIDS[$server]}"); o1=$(tree_ticks "${PIDS[nginx]}")
     sleep 0.5   # requests wrk abandoned at its deadline may still be finishing
     a1=$(audit_lines)
     req=$(field "$line" requests); dur=$(field "$line" duration_us)
     R_REQ[$name]=$req
+    R_CPU[$name]=$(per_request_us "$c0" "$c1" "$req")
+    R_ORIGIN_CPU[$name]=$(per_request_us "$o0" "$o1" "$req")
     R_RPS[$name]=$(awk -v r="$req" -v d="$dur" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
     R_P50[$name]=$(awk -v u="$(field "$line" p50_us)" 'BEGIN { printf "%.2fms", u / 1000 }')
     R_P99[$name]=$(awk -v u="$(field "$line" p99_us)" 'BEGIN { printf "%.2fms", u / 1000 }')
@@ -449,7 +484,7 @@ measure() {
     fi
     R_ERR[$name]=${e:-0}
     R_AUDIT[$name]=$((a1 - a0))
-    log "  $name: ${R_RPS[$name]} req/s, p50 ${R_P50[$name]}, p99 ${R_P99[$name]}, errors ${R_ERR[$name]}"
+    log "  $name: ${R_RPS[$name]} req/s, p50 ${R_P50[$name]}, p99 ${R_P99[$name]}, errors ${R_ERR[$name]}, ${R_CPU[$name]} µs CPU/request ($server)"
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -459,13 +494,15 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 print_table() {
     echo
     echo "Results: wrk -t$THREADS -c$CONNS -d${DURATION}s, 1 KiB JSON from nginx, all on $HOST ($(nproc) cores shared)"
-    printf '%-18s %10s %10s %10s  %-24s %8s\n' target req/s p50 p99 errors vs-direct
-    printf '%-18s %10s %10s %10s  %-24s %8s\n' ------ ----- --- --- ------ ---------
+    printf '%-18s %10s %10s %10s  %-24s %8s %12s\n' target req/s p50 p99 errors vs-direct "cpu-us/req"
+    printf '%-18s %10s %10s %10s  %-24s %8s %12s\n' ------ ----- --- --- ------ --------- ----------
     local name
     for name in "${ORDER[@]}"; do
-        printf '%-18s %10s %10s %10s  %-24s %8s\n' "$name" "${R_RPS[$name]}" "${R_P50[$name]}" \
-            "${R_P99[$name]}" "${R_ERR[$name]}" "$(ratio "${R_RPS[$name]}" "${R_RPS[direct]}")"
+        printf '%-18s %10s %10s %10s  %-24s %8s %12s\n' "$name" "${R_RPS[$name]}" "${R_P50[$name]}" \
+            "${R_P99[$name]}" "${R_ERR[$name]}" "$(ratio "${R_RPS[$name]}" "${R_RPS[direct]}")" "$(proxy_cpu "$name")"
     done
+    echo "(cpu-us/req: CPU the answering server spent per request, all its processes and threads;"
+    echo " for direct, nginx's; for nginx-proxy, nginx's beyond what direct cost it, so the proxying)"
     if [[ "${CLOSE_NOTE:-0}" == 1 ]]; then
         echo "* read errors ~ requests: that server closes the connection after every response"
         echo "  without announcing it (no client keep-alive); wrk counts each close as a read"
@@ -486,6 +523,60 @@ print_table() {
                 "${R_REQ[$name]}" $(( R_AUDIT[$name] - R_REQ[$name] ))
         done
     fi
+}
+
+# The CPU a target's proxy spends per request (nginx-proxy shares its processes with the origin).
+proxy_cpu() {
+    local name=$1
+    case $name in
+        nginx-proxy) awk -v a="${R_CPU[nginx-proxy]}" -v b="${R_CPU[direct]}" 'BEGIN { printf "%.1f", a - b }' ;;
+        *) echo "${R_CPU[$name]:--}" ;;
+    esac
+}
+
+# ratio = D / (D + P): D = CPU per request of wrk + nginx (the cores over direct's req/s), P = the proxy's.
+predicted() { awk -v p="$1" -v d="$2" 'BEGIN { if (p + d > 0) printf "%.2f", d / (d + p); else print "-" }'; }
+
+# The building blocks alone: the NIO server pipeline with a canned answer, and the libcurl loop.
+print_floor() {
+    local cores d name
+    cores=$(nproc)
+    d=$(awk -v c="$cores" -v r="${R_RPS[direct]}" 'BEGIN { printf "%.1f", c * 1e6 / r }')
+    echo
+    echo "Floor: what the building blocks cost alone (CPU per request) and the ratio to direct the"
+    echo "model predicts, ratio = D / (D + P), D = $cores cores / direct req/s = $d us (wrk + nginx per request)"
+    printf '  %-44s %10s %10s %10s\n' "" "P us/req" predicted measured
+    for name in nginx-proxy squid airlock-gateway airlock-forward; do
+        [[ -n "${R_CPU[$name]:-}" ]] || continue
+        printf '  %-44s %10s %10s %10s\n' "$name" "$(proxy_cpu "$name")" "$(predicted "$(proxy_cpu "$name")" "$d")" \
+            "$(ratio "${R_RPS[$name]}" "${R_RPS[direct]}")"
+    done
+    printf '  %-44s %10s %10s %10s\n' "NIO server, canned 1 KiB (airlock-canned-bench)" "${R_CPU[nio-canned]}" "" \
+        "$(ratio "${R_RPS[nio-canned]}" "${R_RPS[direct]}")"
+    printf '  %-44s %10s\n' "libcurl multi loop, one thread (curl-multi-bench)" "$CURL_FLOOR_US"
+    local floor
+    floor=$(awk -v a="${R_CPU[nio-canned]}" -v b="$CURL_FLOOR_US" 'BEGIN { printf "%.1f", a + b }')
+    printf '  %-44s %10s %10s\n' "NIO server + libcurl, nothing else" "$floor" "$(predicted "$floor" "$d")"
+    echo "  (the last line is the best ratio to direct any proxy built from these two parts reaches"
+    echo "   on these cores: no policy, no audit log, no hand-off between threads)"
+}
+
+# Runs the libcurl floor loop against nginx; sets CURL_FLOOR_US.
+curl_floor() {
+    local bin=$TMP/curl-multi-bench out
+    cc -O2 -o "$bin" bench/curl-multi-bench.c -lcurl 2>"$TMP/curl-multi-bench.err" \
+        || { cat "$TMP/curl-multi-bench.err" >&2; die "cannot build bench/curl-multi-bench.c (libcurl4-openssl-dev?)"; }
+    "$bin" "$(NGINX_URL)" "${TRANSFERS:-100000}" 64 >/dev/null || die "curl-multi-bench warm-up failed"
+    out=$("$bin" "$(NGINX_URL)" "${TRANSFERS:-100000}" 64) || die "curl-multi-bench failed: $out"
+    CURL_FLOOR_US=$(sed -n 's/.*cpu_us_per_transfer=\([0-9.]*\).*/\1/p' <<<"$out")
+    log "  curl-multi-bench: $out"
+}
+
+start_canned() {
+    CANNED_PORT=$(free_port)
+    "$CANNED" "$CANNED_PORT" > "$TMP/canned.log" 2>&1 &
+    PIDS[canned]=$!
+    wait_listening airlock-canned-bench "${PIDS[canned]}" "$CANNED_PORT" "$TMP/canned.log"
 }
 
 # The response firewall's cost: the same document through Airlock without and with a schema.
@@ -570,6 +661,7 @@ main() {
     TMP=$(mktemp -d /tmp/airlock-bench.XXXXXX)
     chmod 755 "$TMP"                  # nginx workers and squid run as unprivileged users
     [[ "$AIRLOCK" == /* ]] || AIRLOCK=$PWD/$AIRLOCK
+    [[ "$CANNED" == /* ]] || CANNED=$PWD/$CANNED
     if [[ "${SKIP_AIRLOCK:-0}" != 1 && ! -x "$AIRLOCK" ]]; then
         die "no Airlock binary at $AIRLOCK (run 'make release', or set AIRLOCK=; SKIP_AIRLOCK=1 runs the others alone)"
     fi
@@ -581,25 +673,31 @@ main() {
     if [[ "${SKIP_AIRLOCK:-0}" != 1 ]]; then start_airlock; fi
     log "  nginx $NGINX_PORT, squid $SQUID_PORT, tinyproxy $TINY_PORT${AIRLOCK_PORT:+, airlock $AIRLOCK_PORT}"
 
-    local parts=${PARTS:-proxies responses}
+    local parts=${PARTS:-proxies floor responses}
     if [[ " $parts " == *" proxies "* ]]; then
         add_target direct          "$NGINX_PORT" direct
         add_target nginx-proxy     "$NGINX_PROXY_PORT" reverse
-        add_target squid           "$SQUID_PORT" forward
-        add_target tinyproxy       "$TINY_PORT"  forward
+        add_target squid           "$SQUID_PORT" forward "$ITEM_PATH" squid
+        add_target tinyproxy       "$TINY_PORT"  forward "$ITEM_PATH" tinyproxy
         if [[ "${SKIP_AIRLOCK:-0}" != 1 ]]; then
-            add_target airlock-gateway "$AIRLOCK_PORT" gateway
-            add_target airlock-forward "$AIRLOCK_PORT" forward
+            add_target airlock-gateway "$AIRLOCK_PORT" gateway "$ITEM_PATH" airlock
+            add_target airlock-forward "$AIRLOCK_PORT" forward "$ITEM_PATH" airlock
         fi
+    fi
+    if [[ " $parts " == *" floor "* ]]; then
+        [[ " $parts " == *" proxies "* ]] || die "the floor part needs the proxies part (PARTS=\"proxies floor\")"
+        [[ -x "$CANNED" ]] || die "no $CANNED (make bench builds it: swift build -c release --product airlock-canned-bench)"
+        start_canned
+        add_target nio-canned "$CANNED_PORT" reverse "$ITEM_PATH" canned
     fi
     local first_response=${#ORDER[@]}
     if [[ " $parts " == *" responses "* && "${SKIP_AIRLOCK:-0}" != 1 ]]; then
         local size
         for size in ${SIZES:-2k 200k}; do
             add_target "direct-$size"          "$NGINX_PORT"   direct  "/v1/doc-$size.json"
-            add_target "airlock-$size"         "$AIRLOCK_PORT" gateway  "/v1/doc-$size.json"
-            add_target "airlock-$size-buffered" "$AIRLOCK_PORT" buffered "/v1/doc-$size.json"
-            add_target "airlock-$size-checked" "$AIRLOCK_PORT" checked  "/v1/doc-$size.json"
+            add_target "airlock-$size"         "$AIRLOCK_PORT" gateway  "/v1/doc-$size.json" airlock
+            add_target "airlock-$size-buffered" "$AIRLOCK_PORT" buffered "/v1/doc-$size.json" airlock
+            add_target "airlock-$size-checked" "$AIRLOCK_PORT" checked  "/v1/doc-$size.json" airlock
         done
     fi
 
@@ -637,6 +735,7 @@ main() {
         print_table
         ORDER=("${all[@]}")
     fi
+    if [[ -n "${R_CPU[nio-canned]:-}" ]]; then curl_floor; print_floor; fi
     if ((${#ORDER[@]} > first_response)); then print_response_table; fi
     SOAK_FLAG=0
     if [[ "${SKIP_AIRLOCK:-0}" != 1 && -n "${T_LUA[airlock-gateway]:-}" ]]; then soak; fi
