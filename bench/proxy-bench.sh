@@ -583,7 +583,7 @@ start_canned() {
 print_response_table() {
     echo
     echo "Response firewall: wrk -t$THREADS -c$CONNS -d${DURATION}s through Airlock gateway"
-    echo "  relayed  = no rule: streamed as it arrives"
+    echo "  relayed  = no rule: passed on as it arrives (whole when it announces <= 16 KiB)"
     echo "  buffered = a rule without body checks: buffered, passed as is"
     echo "  checked  = JSON Schema rule: buffered, parsed, validated, re-serialized"
     printf '%-9s %9s %9s %9s %9s %10s %10s %10s %11s\n' document direct relayed buffered checked p99-buf p99-chk chk/direct "check-cost"
