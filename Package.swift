@@ -1,6 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The SwiftNIO products of an HTTP/1.1 server (the proxy, its tests' upstreams, the canned bench server).
+let nioHTTPServer: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+]
+
 /// Airlock: an egress firewall for third-party API calls.
 /// Targets follow the flow of a call (see README "Architecture"): C interop at the edge,
 /// pure policy in the middle, NIO only in the proxy and the CLI.
@@ -34,11 +41,7 @@ let package = Package(
         .executableTarget(name: "airlock-xml-bench", dependencies: ["AirlockXML"]),
         .executableTarget(
             name: "airlock-canned-bench",
-            dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            dependencies: nioHTTPServer
         ),
         .target(
             name: "AirlockPolicy",
@@ -55,10 +58,7 @@ let package = Package(
             name: "AirlockProxy",
             dependencies: [
                 "AirlockCore", "AirlockPolicy", "AirlockAudit", "AirlockUpstream", "AirlockInspection",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ] + nioHTTPServer
         ),
         .executableTarget(
             name: "airlock",
@@ -74,11 +74,7 @@ let package = Package(
         .testTarget(name: "AirlockXMLTests", dependencies: ["AirlockXML"], resources: [.copy("Fixtures")]),
         .target(
             name: "AirlockTestSupport",
-            dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            dependencies: nioHTTPServer,
             path: "Tests/AirlockTestSupport"
         ),
         .testTarget(name: "AirlockCLITests", dependencies: ["airlock", "AirlockTestSupport"]),
@@ -87,10 +83,7 @@ let package = Package(
             name: "AirlockProxyTests",
             dependencies: [
                 "AirlockProxy", "AirlockPolicy", "AirlockAudit", "AirlockUpstream", "AirlockTestSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ] + nioHTTPServer
         ),
     ]
 )
