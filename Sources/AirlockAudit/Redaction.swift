@@ -8,6 +8,8 @@ public enum Redaction {
 
     /// `url` with every query value replaced by `REDACTED` and any fragment dropped.
     public static func url(_ url: String) -> String {
+        // Most calls carry neither: one byte scan, and the string is kept as it is.
+        guard url.utf8.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) else { return url }
         var text = Substring(url)
         if let hash = text.firstIndex(of: "#") { text = text[..<hash] }
         guard let q = text.firstIndex(of: "?") else { return String(text) }

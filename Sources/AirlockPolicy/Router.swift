@@ -14,15 +14,18 @@ public enum Router {
         guard target.hasPrefix("/") else { return .deny(Denial(.malformedURL, "request target must start with '/'"), upstream: nil) }
         let (path, query) = splitQuery(target)
         if let problem = rawPathProblem(path) { return .deny(problem, upstream: nil) }
-        let afterSlash = path.dropFirst()
-        let name = afterSlash.prefix { $0 != "/" }
+        // The path is printable ASCII (checked above), so UTF-8 indices split it.
+        let bytes = path.utf8
+        let nameStart = bytes.index(after: bytes.startIndex)
+        let nameEnd = bytes[nameStart...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
+        let name = path[nameStart..<nameEnd]
         guard !name.isEmpty else {
             return .deny(Denial(.unknownUpstream, "gateway paths start with the upstream name: /<upstream>/<path>"), upstream: nil)
         }
         guard let upstream = policy.upstream(named: String(name)) else {
             return .deny(Denial(.unknownUpstream, "no upstream named '\(name)'"), upstream: nil)
         }
-        var rest = String(afterSlash.dropFirst(name.count))
+        var rest = String(path[nameEnd...])
         if rest.isEmpty { rest = "/" }
         if let query, !query.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) {
             return .deny(Denial(.malformedURL, "query contains spaces, control characters or non-ASCII bytes"), upstream: upstream)
@@ -133,10 +136,12 @@ public enum Router {
     // MARK: - Path shape
 
     static func splitQuery(_ target: String) -> (String, String?) {
-        guard let q = target.firstIndex(of: "?") else { return (target, nil) }
-        var query = String(target[target.index(after: q)...])
-        if let hash = query.firstIndex(of: "#") { query = String(query[..<hash]) }
-        return (String(target[..<q]), query)
+        // Byte indices: `?` and `#` are ASCII, and a UTF-8 index is also a String index.
+        let bytes = target.utf8
+        guard let q = bytes.firstIndex(of: UInt8(ascii: "?")) else { return (target, nil) }
+        let afterQ = bytes.index(after: q)
+        let end = bytes[afterQ...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
+        return (String(target[..<q]), String(target[afterQ..<end]))
     }
 
     /// Refuses raw paths that could climb out of a base path or be read two ways:

@@ -2,7 +2,10 @@
 ///
 /// Everything not granted here is denied: the upstream's URL grants its own scheme, host
 /// and port; `hosts`, `ports`, `methods` and `paths` widen that explicitly.
-public struct Upstream: Sendable {
+///
+/// Immutable, and a class so that a route, a decision or a closure holding one shares it
+/// (one reference count) instead of copying its twenty fields on every hand-off of a call.
+public final class Upstream: Sendable {
     /// `enforce` denies; `report` lets request-shape violations through and audits "would deny".
     public enum Mode: String, Sendable, CaseIterable { case enforce, report }
     /// Whether Airlock follows upstream redirects itself (re-checking every hop) or refuses them.

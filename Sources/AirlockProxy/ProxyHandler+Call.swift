@@ -68,10 +68,13 @@ extension ProxyHandler {
             outcome = value
         }
         record.address = outcome.response.address
-        record.upstream = outcome.route.upstream.name
-        record.url = outcome.route.url.description
-        record.host = outcome.route.url.hostString
-        record.port = outcome.route.url.port
+        if outcome.redirects > 0 {
+            // The record names where the call ended; without a redirect that is the route's URL, already recorded.
+            record.upstream = outcome.route.upstream.name
+            record.url = outcome.route.url.description
+            record.host = outcome.route.url.hostString
+            record.port = outcome.route.url.port
+        }
         if outcome.response.streamed {
             finishStream(context: context, record: record, route: route, keepAlive: keepAlive, outcome: outcome)
             return

@@ -184,6 +184,10 @@ import Testing
             #expect(ok.status == 200)
             #expect(ok.body.contains("\"uri\":\"/v1/final\""))
             #expect(ok.body.contains("\"authorization\":false"))
+            // the record names where the call ended, and the redirect it followed
+            let okEvent = airlock.auditEvent(for: ok)
+            #expect(okEvent?["url"] as? String == "http://127.0.0.1:\(upstream.port)/v1/final")
+            #expect((okEvent?["detail"] as? String)?.contains("followed 1 redirect(s)") == true)
             // to a name that maps to a forbidden address: refused at the hop
             let internalTarget = "http://loop.test:\(upstream.port + 1)/".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             let bad = try airlock.gateway("/follower/v1/redirect-to?\(internalTarget)")
