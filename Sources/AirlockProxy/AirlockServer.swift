@@ -75,7 +75,7 @@ public final class AirlockServer: Sendable {
                     try pipeline.addHandler(IdleStateHandler(allTimeout: .seconds(Int64(shared.idleTimeoutSeconds))))
                     try pipeline.addHandler(HTTPResponseEncoder())
                     try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)))
-                    try pipeline.addHandler(HTTPServerPipelineHandler())
+                    try pipeline.addHandler(RequestSequencer())
                     try pipeline.addHandler(ProxyHandler(services: shared))
                 }
             }

@@ -12,10 +12,10 @@ extension ProxyHandler {
     /// itself (never re-resolved), so a rebinding DNS answer cannot redirect it.
     func openTunnel(context: ChannelHandlerContext, record: CallRecord, tunnel: TunnelRoute) {
         state = .tunnelConnecting([])
-        // From here the client speaks TLS (or anything): stop parsing HTTP. The pipeline
-        // handler goes first so no raw bytes reach a handler that expects HTTP parts.
+        // From here the client speaks TLS (or anything): stop parsing HTTP. The request
+        // sequencer goes first so no raw bytes reach a handler that expects HTTP parts.
         let pipeline = context.pipeline.syncOperations
-        if let handler = try? pipeline.handler(type: HTTPServerPipelineHandler.self) {
+        if let handler = try? pipeline.handler(type: RequestSequencer.self) {
             pipeline.removeHandler(handler, promise: nil)
         }
         if let decoder = try? pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {

@@ -282,6 +282,41 @@ import Testing
         }
     }
 
+    /// HTTP/1.1 pipelining (RFC 9112 §9.3.2): requests sent back to back on one connection are
+    /// answered in the order they came, a slow first call holding back the quick ones behind it,
+    /// a refusal in the middle taking its turn; a garbage request behind a call in flight is
+    /// answered (400, then close) only after that call's response.
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        try await Self.run { airlock, upstream in
+            let requests = [
+                "GET /api/v1/slow HTTP/1.1\r\nHost: a\r\n\r\n",
+                "GET /api/v1/one HTTP/1.1\r\nHost: a\r\n\r\n",
+                "GET /nowhere/v1/x HTTP/1.1\r\nHost: a\r\n\r\n",
+                "POST /api/v1/two HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+                "GET /api/v1/three HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+            ]
+            let answer = try await RawClient.exchange(port: airlock.port, bytes: requests.joined(), timeoutMs: 8000)
+            let statusLines = Self.statusLines(answer)
+            #expect(statusLines == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"], "\(answer)")
+            let markers = ["{\"ok\":true}", "\"uri\":\"/v1/one\"", "unknown_upstream", "\"uri\":\"/v1/two\"", "\"uri\":\"/v1/three\""]
+            let positions = markers.compactMap { answer.range(of: $0)?.lowerBound }
+            #expect(positions.count == markers.count && positions == positions.sorted(), "answers out of order: \(answer)")
+            #expect(upstream.requests.map(\.uri) == ["/v1/slow", "/v1/one", "/v1/two", "/v1/three"])
+            #expect(upstream.requests.first { $0.uri == "/v1/two" }?.body == Array("hello".utf8))
+
+            let behindSlow = try await RawClient.exchange(
+                port: airlock.port, bytes: "GET /api/v1/slow HTTP/1.1\r\nHost: a\r\n\r\nGARBAGE\r\n\r\n", timeoutMs: 8000)
+            let lines = Self.statusLines(behindSlow)
+            #expect(lines == ["HTTP/1.1 200 OK", "HTTP/1.1 400 Bad Request"], "\(behindSlow)")
+            #expect(behindSlow.contains("malformed_request"))
+        }
+    }
+
+    /// The status lines of the responses in `stream`, in order (a body need not end in CRLF).
+    static func statusLines(_ stream: String) -> [String] {
+        stream.matches(of: /HTTP\/1\.1 [0-9]{3}[^\r]*/).map { String($0.output) }
+    }
+
     /// Garbage in, a clear 400 out (or a closed connection), and the proxy keeps serving.
     @Test func garbageRequestsNeverTakeTheProxyDown() async throws {
         try await Self.run { airlock, upstream in
