@@ -8,7 +8,8 @@ import NIOHTTP1
 /// NIO's `HTTPServerPipelineHandler` does the same but stops reading from the socket during every
 /// call, which costs two changes of the socket's epoll interest per request (`epoll_ctl`), even for
 /// the clients that never pipeline (nearly all). This one stops reading only while it actually
-/// holds a pipelined request; what it holds is bounded by the one read that brought it.
+/// holds a pipelined request; what it holds is bounded by what one wake-up of the event loop reads
+/// from the socket (`maxMessagesPerRead` reads), as with NIO's handler.
 final class RequestSequencer: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
