@@ -31,22 +31,9 @@ final class RequestSequencer: ChannelDuplexHandler, RemovableChannelHandler {
     private var readPending = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard held.isEmpty else {
+        guard held.isEmpty, admits(unwrapInboundIn(data)) else {
             held.append(.part(data))
             return
-        }
-        switch unwrapInboundIn(data) {
-        case .head:
-            if inFlight {
-                held.append(.part(data))
-                return
-            }
-            inFlight = true
-            requestComplete = false
-        case .body:
-            break
-        case .end:
-            requestComplete = true
         }
         context.fireChannelRead(data)
     }
@@ -98,22 +85,29 @@ final class RequestSequencer: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Whether `part` may go on now (a request head waits while another request is in flight);
+    /// when it may, the state follows it.
+    private func admits(_ part: HTTPServerRequestPart) -> Bool {
+        switch part {
+        case .head:
+            if inFlight { return false }
+            inFlight = true
+            requestComplete = false
+        case .body:
+            break
+        case .end:
+            requestComplete = true
+        }
+        return true
+    }
+
     /// The response in flight has ended: the next held request goes on, up to its response.
     private func deliverHeld(context: ChannelHandlerContext) {
         var delivered = false
         loop: while let next = held.first {
             switch next {
             case .part(let data):
-                switch unwrapInboundIn(data) {
-                case .head:
-                    if inFlight { break loop }
-                    inFlight = true
-                    requestComplete = false
-                case .body:
-                    break
-                case .end:
-                    requestComplete = true
-                }
+                guard admits(unwrapInboundIn(data)) else { break loop }
                 held.removeFirst()
                 delivered = true
                 context.fireChannelRead(data)
