@@ -21,6 +21,7 @@
 #         ROUNDS=3            buffered and checked are measured alternately this many times (medians)
 #         CANNED=path         the NIO floor server (default .build/release/airlock-canned-bench)
 #         TRANSFERS=100000    transfers of the libcurl floor loop (bench/curl-multi-bench.c)
+#         AIRLOCK_B=path      with PARTS=ab: a second Airlock binary to compare with AIRLOCK
 #
 # Parts: "proxies" (the table above), "responses" (the firewall's cost), "floor": what the
 # building blocks cost alone on the same cores: the same SwiftNIO server pipeline answering a
@@ -29,7 +30,10 @@
 # /proc/PID/stat, every process and thread of it), a simple model predicts each proxy's ratio to
 # direct: wrk and nginx cost D = cores / direct req/s per request, a proxy adds P, so
 # ratio = D / (D + P). nginx-proxy checks the model; NIO floor + libcurl floor is the best ratio
-# a proxy made of those two parts can reach here.
+# a proxy made of those two parts can reach here. "ab": two Airlock builds side by side (AIRLOCK
+# and AIRLOCK_B, each its own process on the same policy), measured in gateway mode alternately
+# ROUNDS times; medians of req/s and CPU per request, and in how many rounds B was ahead. This is
+# how a change to the proxy is judged here: one pair of runs is within the machine's noise.
 #
 # The machine this runs on has 2 cores shared by wrk, nginx and the proxy under test, so the
 # absolute numbers are low and noisy; the ratios between proxies are what this is for.
@@ -307,15 +311,18 @@ EOF
     wait_listening tinyproxy "${PIDS[tinyproxy]}" "$TINY_PORT" "$d/stdout.log"
 }
 
+# start_airlock [NAME BINARY]: NAME is its PIDS entry and folder (default airlock, $AIRLOCK);
+# sets AIRLOCK_PORT and AUDIT_FILE for the default one, AIRLOCK_B_PORT for any other.
 start_airlock() {
-    AIRLOCK_PORT=$(free_port)
-    local d=$TMP/airlock
+    local name=${1:-airlock} binary=${2:-$AIRLOCK} port
+    port=$(free_port)
+    local d=$TMP/$name
     mkdir -p "$d"
-    AUDIT_FILE=$d/audit.jsonl
+    if [[ $name == airlock ]]; then AIRLOCK_PORT=$port; AUDIT_FILE=$d/audit.jsonl; else AIRLOCK_B_PORT=$port; fi
     cat > "$d/policy.yaml" <<EOF
-listen: $HOST:$AIRLOCK_PORT
+listen: $HOST:$port
 audit:
-  file: $AUDIT_FILE
+  file: $d/audit.jsonl
 upstreams:
   bench:
     url: http://$HOST:$NGINX_PORT
@@ -340,15 +347,15 @@ upstreams:
         schema: $TMP/charges.schema.json
 EOF
     # shellcheck disable=SC2086  # AIRLOCK_ARGS is a list of words on purpose
-    "$AIRLOCK" serve --policy "$d/policy.yaml" $AIRLOCK_ARGS > "$d/stdout.log" 2>&1 &
-    PIDS[airlock]=$!
-    wait_listening airlock "${PIDS[airlock]}" "$AIRLOCK_PORT" "$d/stdout.log"
+    "$binary" serve --policy "$d/policy.yaml" $AIRLOCK_ARGS > "$d/stdout.log" 2>&1 &
+    PIDS[$name]=$!
+    wait_listening "$name" "${PIDS[$name]}" "$port" "$d/stdout.log"
     # Listening is not the same as answering: poll with curl until an HTTP answer comes back.
     for _ in $(seq 50); do
-        curl -s -o /dev/null --max-time 2 "http://$HOST:$AIRLOCK_PORT/" && return 0
+        curl -s -o /dev/null --max-time 2 "http://$HOST:$port/" && return 0
         sleep 0.1
     done
-    die "Airlock listens on $HOST:$AIRLOCK_PORT but gives no HTTP answer"
+    die "$name ($binary) listens on $HOST:$port but gives no HTTP answer"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -488,6 +495,40 @@ measure() {
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# A small difference between two noisy numbers (the validation cost, two builds): the pair is
+# measured alternately ROUNDS times and the medians kept, so a burst of noise cannot land on one
+# side only. R_WINS[second] counts the rounds in which the second had more req/s.
+declare -A R_WINS=()
+alternate() {
+    local first=$1 second=$2 r name
+    declare -A runs=()
+    R_WINS[$second]=0
+    for ((r = 0; r < ${ROUNDS:-3}; r++)); do
+        for name in "$first" "$second"; do
+            measure "$name"
+            runs[$name]+="${R_RPS[$name]} "
+            runs[$name-p99]+="${R_P99[$name]%ms} "
+            runs[$name-cpu]+="${R_CPU[$name]} "
+        done
+        ((R_RPS[$second] > R_RPS[$first])) && R_WINS[$second]=$((R_WINS[$second] + 1))
+    done
+    for name in "$first" "$second"; do
+        R_RPS[$name]=$(median ${runs[$name]})
+        R_P99[$name]=$(median ${runs[$name-p99]})ms
+        R_CPU[$name]=$(median ${runs[$name-cpu]})
+        log "  $name: median of ${ROUNDS:-3}: ${R_RPS[$name]} req/s, ${R_CPU[$name]} µs CPU/request (runs: ${runs[$name]})"
+    done
+}
+
+print_ab() {
+    echo
+    echo "A/B: Airlock gateway, wrk -t$THREADS -c$CONNS -d${DURATION}s, ${ROUNDS:-3} alternating rounds (medians)"
+    printf '%-4s %10s %10s %12s  %s\n' build req/s p99 "cpu-us/req" binary
+    printf '%-4s %10s %10s %12s  %s\n' A "${R_RPS[ab-a]}" "${R_P99[ab-a]}" "${R_CPU[ab-a]}" "$AIRLOCK"
+    printf '%-4s %10s %10s %12s  %s\n' B "${R_RPS[ab-b]}" "${R_P99[ab-b]}" "${R_CPU[ab-b]}" "$AIRLOCK_B"
+    echo "B/A req/s = $(ratio "${R_RPS[ab-b]}" "${R_RPS[ab-a]}"), CPU per request B/A = $(ratio "${R_CPU[ab-b]}" "${R_CPU[ab-a]}"); B ahead in ${R_WINS[ab-b]} of ${ROUNDS:-3} rounds"
+}
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
@@ -700,34 +741,28 @@ main() {
             add_target "airlock-$size-checked" "$AIRLOCK_PORT" checked  "/v1/doc-$size.json" airlock
         done
     fi
+    local first_ab=${#ORDER[@]}
+    if [[ " $parts " == *" ab "* ]]; then
+        [[ "${SKIP_AIRLOCK:-0}" != 1 ]] || die "the ab part compares two Airlock builds; SKIP_AIRLOCK=1 leaves none"
+        [[ -n "${AIRLOCK_B:-}" ]] || die "the ab part needs AIRLOCK_B=path (the build to compare with AIRLOCK)"
+        [[ "$AIRLOCK_B" == /* ]] || AIRLOCK_B=$PWD/$AIRLOCK_B
+        [[ -x "$AIRLOCK_B" ]] || die "no Airlock binary at AIRLOCK_B=$AIRLOCK_B"
+        start_airlock airlock-b "$AIRLOCK_B"
+        add_target ab-a "$AIRLOCK_PORT" gateway "$ITEM_PATH" airlock
+        add_target ab-b "$AIRLOCK_B_PORT" gateway "$ITEM_PATH" airlock-b
+    fi
 
     log "proxy-bench: sanity checks, then ${WARMUP}s warm-up + ${DURATION}s per target"
     local name
     for name in "${ORDER[@]}"; do sanity_check "$name"; done
     for name in "${ORDER[@]}"; do
-        [[ "$name" == *-buffered || "$name" == *-checked ]] || measure "$name"
+        [[ "$name" == *-buffered || "$name" == *-checked || "$name" == ab-* ]] || measure "$name"
     done
-    # The validation cost is a small difference between two noisy numbers: measure the pair
-    # alternately and keep the medians, so a burst of noise cannot land on one side only.
-    if ((${#ORDER[@]} > first_response)); then
-        local size r
-        for size in ${SIZES:-2k 200k}; do
-            declare -A runs=()
-            for ((r = 0; r < ${ROUNDS:-3}; r++)); do
-                for name in "airlock-$size-buffered" "airlock-$size-checked"; do
-                    measure "$name"
-                    runs[$name]+="${R_RPS[$name]} "
-                    runs[$name-p99]+="${R_P99[$name]%ms} "
-                done
-            done
-            for name in "airlock-$size-buffered" "airlock-$size-checked"; do
-                R_RPS[$name]=$(median ${runs[$name]})
-                R_P99[$name]=$(median ${runs[$name-p99]})ms
-                log "  $name: median of ${ROUNDS:-3}: ${R_RPS[$name]} req/s (runs: ${runs[$name]})"
-            done
-            unset runs
-        done
+    if ((first_ab > first_response)); then
+        local size
+        for size in ${SIZES:-2k 200k}; do alternate "airlock-$size-buffered" "airlock-$size-checked"; done
     fi
+    if [[ " $parts " == *" ab "* ]]; then alternate ab-a ab-b; fi
 
     if ((first_response > 0)); then
         local all=("${ORDER[@]}")
@@ -736,7 +771,8 @@ main() {
         ORDER=("${all[@]}")
     fi
     if [[ -n "${R_CPU[nio-canned]:-}" ]]; then curl_floor; print_floor; fi
-    if ((${#ORDER[@]} > first_response)); then print_response_table; fi
+    if ((first_ab > first_response)); then print_response_table; fi
+    if [[ " $parts " == *" ab "* ]]; then print_ab; fi
     SOAK_FLAG=0
     if [[ "${SKIP_AIRLOCK:-0}" != 1 && -n "${T_LUA[airlock-gateway]:-}" ]]; then soak; fi
     if [[ -n "${PIDS[airlock]:-}" ]] && ! kill -0 "${PIDS[airlock]}" 2>/dev/null; then
@@ -745,12 +781,16 @@ main() {
     if [[ "${SKIP_AIRLOCK:-0}" != 1 ]]; then
         # A clean stop after sustained load is part of the result: exit 0, nothing on stderr
         # about the heap (a start/load/SIGTERM loop is how a heap bug was once found).
-        local apid=${PIDS[airlock]} arc=0
-        kill -TERM "$apid"
-        wait "$apid" || arc=$?
-        unset 'PIDS[airlock]'
-        [[ $arc -eq 0 ]] || die "Airlock exited with status $arc on SIGTERM (log: $TMP/airlock/stdout.log)"
-        echo "Airlock stopped cleanly on SIGTERM after the load (exit 0)"
+        local which apid arc
+        for which in airlock airlock-b; do
+            [[ -n "${PIDS[$which]:-}" ]] || continue
+            apid=${PIDS[$which]} arc=0
+            kill -TERM "$apid"
+            wait "$apid" || arc=$?
+            unset "PIDS[$which]"
+            [[ $arc -eq 0 ]] || die "$which exited with status $arc on SIGTERM (log: $TMP/$which/stdout.log)"
+            echo "$which stopped cleanly on SIGTERM after the load (exit 0)"
+        done
     fi
     echo
     if [[ "$SOAK_FLAG" == 1 ]]; then echo "done (WARNING: Airlock's memory grew > 20% in the soak)"
