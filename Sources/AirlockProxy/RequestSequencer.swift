@@ -56,10 +56,9 @@ final class RequestSequencer: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let ended: Bool
-        if case .end = unwrapOutboundIn(data) { ended = true } else { ended = false }
+        let part = unwrapOutboundIn(data)
         context.write(data, promise: promise)
-        guard ended else { return }
+        guard case .end = part else { return }
         inFlight = false
         deliverHeld(context: context)
     }
@@ -73,12 +72,7 @@ final class RequestSequencer: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         let rest = held
         held.removeAll()
-        for event in rest {
-            switch event {
-            case .part(let data): context.fireChannelRead(data)
-            case .error(let error): context.fireErrorCaught(error)
-            }
-        }
+        for event in rest { fire(event, context: context) }
         if readPending {
             readPending = false
             context.read()
@@ -101,20 +95,23 @@ final class RequestSequencer: ChannelDuplexHandler, RemovableChannelHandler {
         return true
     }
 
+    private func fire(_ event: Held, context: ChannelHandlerContext) {
+        switch event {
+        case .part(let data): context.fireChannelRead(data)
+        case .error(let error): context.fireErrorCaught(error)
+        }
+    }
+
     /// The response in flight has ended: the next held request goes on, up to its response.
     private func deliverHeld(context: ChannelHandlerContext) {
         var delivered = false
-        loop: while let next = held.first {
-            switch next {
-            case .part(let data):
-                guard admits(unwrapInboundIn(data)) else { break loop }
-                held.removeFirst()
+        while let next = held.first {
+            if case .part(let data) = next {
+                guard admits(unwrapInboundIn(data)) else { break }
                 delivered = true
-                context.fireChannelRead(data)
-            case .error(let error):
-                held.removeFirst()
-                context.fireErrorCaught(error)
             }
+            held.removeFirst()
+            fire(next, context: context)
         }
         if delivered { context.fireChannelReadComplete() }
         if held.isEmpty, readPending {

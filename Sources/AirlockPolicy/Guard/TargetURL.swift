@@ -37,6 +37,11 @@ public struct TargetURL: Hashable, Sendable, CustomStringConvertible {
         self.explicitPort = explicitPort
         self.path = path
         self.query = query
+        var text = scheme + "://" + host.description
+        if explicitPort { text += ":\(port)" }
+        text += path
+        if let query { text += "?" + query }
+        self.description = text
     }
 
     /// Host as written in an authority: name, dotted IPv4 or bracketed IPv6.
@@ -44,12 +49,7 @@ public struct TargetURL: Hashable, Sendable, CustomStringConvertible {
         host.description
     }
 
-    /// `scheme://host[:port]path[?query]` (port only when explicit, fragment never).
-    public var description: String {
-        var result = scheme + "://" + hostString
-        if explicitPort { result += ":\(port)" }
-        result += path
-        if let query { result += "?" + query }
-        return result
-    }
+    /// `scheme://host[:port]path[?query]` (port only when explicit, fragment never). Built once
+    /// with the target: the audit record and the upstream call both need it for every request.
+    public let description: String
 }
