@@ -40,6 +40,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
     case xmlLimitExceeded = "xml_limit_exceeded"
     // 503, 504
     case shuttingDown = "shutting_down"
+    case concurrencyLimitExceeded = "concurrency_limit_exceeded"
     case upstreamTimeout = "upstream_timeout"
 
     /// The HTTP status the internal client receives for this reason.
@@ -56,7 +57,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
         case .redirectBlocked, .upstreamUnreachable, .upstreamTLSError, .responseTooLarge, .contentEncodingRefused,
              .statusNotAllowed, .contentTypeMismatch, .jsonMalformed, .jsonLimitExceeded,
              .schemaViolation, .xmlMalformed, .xmlForbiddenConstruct, .xmlLimitExceeded: 502
-        case .shuttingDown: 503
+        case .shuttingDown, .concurrencyLimitExceeded: 503
         case .upstreamTimeout: 504
         }
     }
@@ -93,6 +94,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
         case .xmlForbiddenConstruct: "the XML response has a DOCTYPE, entity or other forbidden construct"
         case .xmlLimitExceeded: "the XML response exceeds a size, depth or count limit"
         case .shuttingDown: "Airlock is shutting down"
+        case .concurrencyLimitExceeded: "the upstream already has limits.concurrent_calls calls and tunnels in flight; retry later"
         case .upstreamTimeout: "the upstream did not answer within the time limits"
         }
     }

@@ -11,13 +11,19 @@ public struct Limits: Sendable, Equatable {
     /// Largest decoded-to-encoded size ratio of a compressed response (decompression bombs);
     /// enforced once the decoded body passes 64 KiB, beside `responseBytes` on the decoded size.
     public var compressionRatio: Int
+    /// Calls in flight plus open tunnels allowed at once for the upstream (a bulkhead: a slow or
+    /// flooded upstream cannot take every connection, thread and buffer); more is `concurrency_limit_exceeded`.
+    public var concurrentCalls: Int
 
-    /// Conservative defaults: 5 MiB responses, 1 MiB requests, 3 s connect, 15 s total, 100:1 compression.
-    public static let defaults = Limits(responseBytes: 5 << 20, requestBytes: 1 << 20, connectTimeoutMs: 3_000, timeoutMs: 15_000, compressionRatio: 100)
+    /// Conservative defaults: 5 MiB responses, 1 MiB requests, 3 s connect, 15 s total, 100:1 compression,
+    /// 256 concurrent calls.
+    public static let defaults = Limits(responseBytes: 5 << 20, requestBytes: 1 << 20, connectTimeoutMs: 3_000, timeoutMs: 15_000,
+                                        compressionRatio: 100, concurrentCalls: 256)
 
     /// Creates limits.
-    public init(responseBytes: Int, requestBytes: Int, connectTimeoutMs: Int, timeoutMs: Int, compressionRatio: Int = 100) {
+    public init(responseBytes: Int, requestBytes: Int, connectTimeoutMs: Int, timeoutMs: Int, compressionRatio: Int = 100, concurrentCalls: Int = 256) {
         self.compressionRatio = compressionRatio
+        self.concurrentCalls = concurrentCalls
         self.responseBytes = responseBytes
         self.requestBytes = requestBytes
         self.connectTimeoutMs = connectTimeoutMs

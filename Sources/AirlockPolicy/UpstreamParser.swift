@@ -23,7 +23,7 @@ enum UpstreamParser {
         "url", "hosts", "ports", "methods", "paths", "tunnel", "mode", "allow_addresses", "redirects", "limits",
         "responses", "unmatched", "set_cookie",
     ]
-    static let limitKeys: Set<String> = ["response_bytes", "request_bytes", "connect_timeout", "timeout", "compression_ratio"]
+    static let limitKeys: Set<String> = ["response_bytes", "request_bytes", "connect_timeout", "timeout", "compression_ratio", "concurrent_calls"]
 
     static func parse(name: String, nameNode: Node, node: Node, defaults: UpstreamDefaults, reader: inout YAMLReader) -> Upstream? {
         let errorsBefore = reader.errors.count
@@ -153,6 +153,12 @@ enum UpstreamParser {
                     continue
                 }
                 limits.compressionRatio = ratio
+            case "concurrent_calls":
+                guard let calls = Int(text), calls >= 1, calls <= 100_000 else {
+                    reader.fail(value, "\(context).\(key): '\(text)' is not a number of calls (a whole number 1-100000)")
+                    continue
+                }
+                limits.concurrentCalls = calls
             case "response_bytes", "request_bytes":
                 guard let bytes = Quantity.bytes(text), bytes > 0 else {
                     reader.fail(value, "\(context).\(key): '\(text)' is not a size (e.g. 512KiB, 5MiB)")

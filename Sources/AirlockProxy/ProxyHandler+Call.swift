@@ -15,7 +15,10 @@ extension ProxyHandler {
         record.bytesOut = bytes.count
         let keepAlive = head.isKeepAlive
         let finalRecord = record
-        services.begin()
+        guard services.begin(route.upstream) else {
+            refuseAfterCall(context: context, record: record, denial: services.slots(for: route.upstream).denial(route.upstream), close: !keepAlive)
+            return
+        }
         let inbox = self.inbox ?? services.inbox(for: context.eventLoop)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         // Responses no rule inspects are relayed as they arrive (Exchange and UpstreamClient decide per hop);
@@ -47,7 +50,7 @@ extension ProxyHandler {
         let outcome: ExchangeResult
         switch result {
         case .failure(let failure):
-            defer { services.end() }
+            defer { services.end(route.upstream) }
             record.address = failure.address
             if case .streaming(let status, let bytes) = state {
                 // The client has the head and part of the body: the only honest signal left is to
@@ -152,7 +155,7 @@ extension ProxyHandler {
 
     /// A relayed response is complete: audit it, then end the message.
     func finishStream(context: ChannelHandlerContext, record: CallRecord, route: Route, keepAlive: Bool, outcome: ExchangeResult) {
-        defer { services.end() }
+        defer { services.end(route.upstream) }
         let (wouldDeny, details) = Self.requestFindings(route: route, outcome: outcome)
         let event = record.event(
             decision: wouldDeny == nil ? "allow" : "report", reason: wouldDeny?.reason,
@@ -179,7 +182,7 @@ extension ProxyHandler {
 
     /// Audits, then answers with the response (as the firewall left it) or with the refusal.
     func deliver(context: ChannelHandlerContext, record: CallRecord, route: Route, keepAlive: Bool, outcome: ExchangeResult, verdict: ResponseVerdict?) {
-        defer { services.end() }
+        defer { services.end(route.upstream) }
         let response = outcome.response
         let (wouldDeny, found) = Self.requestFindings(route: route, outcome: outcome)
         var reason = wouldDeny?.reason

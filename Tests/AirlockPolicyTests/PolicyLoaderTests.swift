@@ -28,6 +28,7 @@ struct PolicyLoaderTests {
         #expect(stripe.limits.responseBytes == 2 << 20)
         #expect(stripe.limits.connectTimeoutMs == 250)
         #expect(stripe.limits.timeoutMs == 5000)
+        #expect(stripe.limits.concurrentCalls == 32)
         #expect(stripe.ports == [443])
         #expect(stripe.matchesHost(.name("api.stripe.com")))
         #expect(stripe.matchesHost(.name("m.stripe.network")))
@@ -37,6 +38,7 @@ struct PolicyLoaderTests {
         #expect(partner.mode == .report)
         #expect(partner.redirects == .block)
         #expect(partner.methods == ["GET", "HEAD"])
+        #expect(partner.limits.concurrentCalls == Limits.defaults.concurrentCalls)
     }
 
     @Test(arguments: [
@@ -49,6 +51,7 @@ struct PolicyLoaderTests {
         ("deny_non_punycode_host", 4, "bücher.example"),
         ("deny_bad_duration", 2, "is not a duration"),
         ("deny_bad_size", 4, "is not a size"),
+        ("deny_bad_concurrency", 4, "is not a number of calls"),
         ("deny_missing_url", 2, "'url' is required"),
         ("deny_bad_scheme", 3, "scheme must be http or https"),
         ("deny_duplicate_key", 3, "duplicate key"),

@@ -13,6 +13,7 @@ import Testing
           static:
             partner.test: [127.0.0.1]
             loop.test: [127.0.0.1]
+            tunnel.test: [127.0.0.1]
         upstreams:
           api:
             url: http://127.0.0.1:\(api)
@@ -263,6 +264,55 @@ import Testing
         }
     }
 
+    /// `limits.concurrent_calls` is a bulkhead per upstream: calls in flight and open tunnels
+    /// beyond it get 503 `concurrency_limit_exceeded` at once (nothing sent upstream), and a
+    /// freed slot is usable again; other upstreams are unaffected.
+    @Test func concurrentCallsAndTunnelsAreCappedPerUpstream() async throws {
+        try await Self.run(extra: { api, _ in
+            """
+              narrow:
+                url: http://127.0.0.1:\(api)
+                allow_addresses: [127.0.0.1/32]
+                limits: { concurrent_calls: 2 }
+              onetunnel:
+                url: http://tunnel.test:\(api)
+                tunnel: allow
+                allow_addresses: [127.0.0.1/32]
+                limits: { concurrent_calls: 1 }
+            """
+        }) { airlock, upstream in
+            // Two slow calls take both slots; the third is refused while they are in flight.
+            async let first = onThread { try airlock.gateway("/narrow/v1/slow") }
+            async let second = onThread { try airlock.gateway("/narrow/v1/slow") }
+            try await Task.sleep(for: .milliseconds(700))
+            let third = try airlock.gateway("/narrow/v1/third")
+            #expect(third.status == 503 && third.reason == "concurrency_limit_exceeded")
+            #expect(third.headers["retry-after"] == "1")
+            #expect(third.body.contains("narrow already has 2 calls"))
+            let other = try airlock.gateway("/api/v1/unaffected")
+            #expect(other.status == 200)
+            let (a, b) = try await (first, second)
+            #expect(a.status == 200 && b.status == 200)
+            let fourth = try airlock.gateway("/narrow/v1/fourth")
+            #expect(fourth.status == 200, "a finished call frees its slot")
+            #expect(!upstream.requests.contains { $0.uri == "/v1/third" })
+            let event = try #require(airlock.auditEvent(for: third))
+            #expect(event["decision"] as? String == "deny" && event["reason"] as? String == "concurrency_limit_exceeded")
+            #expect(event["upstream"] as? String == "narrow" && event["status"] as? Int == 503)
+
+            // An open tunnel holds its slot until the client closes it.
+            let connect = "CONNECT tunnel.test:\(upstream.port) HTTP/1.1\r\nHost: tunnel.test:\(upstream.port)\r\n\r\n"
+            async let held = RawClient.exchange(port: airlock.port, bytes: connect, timeoutMs: 1500)
+            try await Task.sleep(for: .milliseconds(500))
+            let refused = try airlock.curl(["-p", "-x", "http://127.0.0.1:\(airlock.port)", "http://tunnel.test:\(upstream.port)/v1/t"])
+            #expect(refused.status == 503 && refused.reason == "concurrency_limit_exceeded")
+            #expect(try await held.hasPrefix("HTTP/1.1 200 Connection Established"))
+            try await Task.sleep(for: .milliseconds(200))
+            let after = try airlock.curl(["-p", "-x", "http://127.0.0.1:\(airlock.port)", "http://tunnel.test:\(upstream.port)/v1/t"])
+            #expect(after.status == 200 && after.body.contains("/v1/t"), "a closed tunnel frees its slot")
+        }
+    }
+
     @Test func smugglingShapesAreRefused() async throws {
         try await Self.run { airlock, upstream in
             let shapes = [
@@ -309,6 +359,14 @@ import Testing
             let lines = Self.statusLines(behindSlow)
             #expect(lines == ["HTTP/1.1 200 OK", "HTTP/1.1 400 Bad Request"], "\(behindSlow)")
             #expect(behindSlow.contains("malformed_request"))
+        }
+    }
+
+    /// Runs a blocking client (curl in a child process) on a thread of its own: on the
+    /// cooperative pool, two of them would take every thread of this 2-core machine.
+    func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
         }
     }
 

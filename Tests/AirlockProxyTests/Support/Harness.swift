@@ -5,7 +5,7 @@ import Testing
 
 /// Starts a real Airlock (in process, on port 0) with a policy written to a temp folder,
 /// drives it with the real `curl` command, and reads back the audit log.
-final class Harness {
+final class Harness: Sendable {
     let folder: URL
     let server: AirlockServer
     let port: Int
