@@ -22,10 +22,16 @@ public final class CurlEngine: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private let lock = NSLock()
     private var pending: [(CurlRequest, @Sendable (Result<CurlResponse, CurlFailure>) -> Void)] = []
+    /// Paused transfers to continue: easy handle and serial (a handle is reused by later transfers).
+    private var resumes: [(easy: UInt, serial: UInt64)] = []
     private var stopping = false
+    private var serial: UInt64 = 0                        // engine thread only
     private var active: [UInt: CurlTransfer] = [:]       // engine thread only
     private var spareHandles: [UnsafeMutableRawPointer] = []   // engine thread only
     private let stopped = DispatchSemaphore(value: 0)
+
+    /// `CURLPAUSE_CONT` (`CURLPAUSE_RECV_CONT | CURLPAUSE_SEND_CONT`, a macro Swift does not import).
+    private let curlPauseContinue: Int32 = 0
 
     /// The libcurl version string (for startup output).
     public static var version: String { String(cString: curl_version()) }
@@ -50,10 +56,21 @@ public final class CurlEngine: @unchecked Sendable {
             completion(.failure(.shuttingDown))
             return
         }
-        let wasEmpty = pending.isEmpty
+        let wasEmpty = pending.isEmpty && resumes.isEmpty
         pending.append((request, completion))
+        // One wake-up per batch: if the queues were not empty, a wake-up is already on its way.
+        // Under the lock, so that it cannot race the engine thread's cleanup after a stop.
+        if wasEmpty { curl_multi_wakeup(multi) }
         lock.unlock()
-        // One wake-up per batch: if the queue was not empty, a wake-up is already on its way.
+    }
+
+    /// Continues a transfer that its stream's window paused (any thread; a finished one is ignored).
+    private func resume(easy: UInt, serial: UInt64) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopping else { return }
+        let wasEmpty = pending.isEmpty && resumes.isEmpty
+        resumes.append((easy, serial))
         if wasEmpty { curl_multi_wakeup(multi) }
     }
 
@@ -75,6 +92,8 @@ public final class CurlEngine: @unchecked Sendable {
             lock.lock()
             let submitted = pending
             pending.removeAll(keepingCapacity: true)
+            let resumed = resumes
+            resumes.removeAll(keepingCapacity: true)
             let stop = stopping
             lock.unlock()
             if stop {
@@ -82,6 +101,10 @@ public final class CurlEngine: @unchecked Sendable {
                 break
             }
             for (request, completion) in submitted { start(request, completion) }
+            for (easy, serial) in resumed {
+                guard let transfer = active[easy], transfer.serial == serial else { continue }
+                curl_easy_pause(transfer.easy, curlPauseContinue)
+            }
             curl_multi_perform(multi, &running)
             collectFinished()
             curl_multi_poll(multi, nil, 0, 1000, nil)
@@ -109,7 +132,10 @@ public final class CurlEngine: @unchecked Sendable {
             completion(.failure(.other(-1, "curl_easy_init failed")))
             return
         }
-        let transfer = CurlTransfer(easy: easy, request: request, completion: completion)
+        serial &+= 1
+        let key = UInt(bitPattern: easy), number = serial
+        let transfer = CurlTransfer(easy: easy, request: request, serial: number, resume: { [weak self] in self?.resume(easy: key, serial: number) },
+                                    completion: completion)
         guard transfer.configure(), curl_multi_add_handle(multi, easy) == CURLM_OK else {
             curl_easy_cleanup(easy)
             completion(.failure(.other(-1, "libcurl refused the request options")))

@@ -7,6 +7,10 @@ final class CurlTransfer {
     let request: CurlRequest
     let completion: @Sendable (Result<CurlResponse, CurlFailure>) -> Void
     let easy: UnsafeMutableRawPointer
+    /// The engine's number for this transfer (its easy handle is reused by later ones).
+    let serial: UInt64
+    /// Asks the engine to unpause this transfer (from any thread; see `FlowWindow`).
+    let resume: @Sendable () -> Void
     var headerList: UnsafeMutablePointer<curl_slist>?
     var resolveList: UnsafeMutablePointer<curl_slist>?
     var body: [UInt8] = []
@@ -24,8 +28,11 @@ final class CurlTransfer {
     var received = 0
     var refused: ([UInt8], Int)?
 
-    init(easy: UnsafeMutableRawPointer, request: CurlRequest, completion: @escaping @Sendable (Result<CurlResponse, CurlFailure>) -> Void) {
+    init(easy: UnsafeMutableRawPointer, request: CurlRequest, serial: UInt64, resume: @escaping @Sendable () -> Void,
+         completion: @escaping @Sendable (Result<CurlResponse, CurlFailure>) -> Void) {
         self.easy = easy
+        self.serial = serial
+        self.resume = resume
         self.request = request
         self.completion = completion
     }
@@ -139,6 +146,8 @@ private func transfer(_ pointer: UnsafeMutableRawPointer?) -> CurlTransfer? {
 }
 
 /// Body bytes: appended until the cap, then the transfer is aborted (returning less than given).
+/// A streamed body pauses the transfer while its consumer is a window behind (libcurl then
+/// offers the same bytes again after `curl_easy_pause` lets it continue).
 private let curlWriteCallback: airlock_data_cb = { data, size, count, user in
     guard let t = transfer(user), let data else { return 0 }
     let n = size * count
@@ -146,11 +155,13 @@ private let curlWriteCallback: airlock_data_cb = { data, size, count, user in
         t.tooLarge = true
         return 0
     }
-    t.received += n
     if t.streaming, let stream = t.request.stream {
+        if let window = stream.window, !window.admit(n, resume: t.resume) { return Int(CURL_WRITEFUNC_PAUSE) }
+        t.received += n
         stream.body(Array(UnsafeRawBufferPointer(start: data, count: n)))
         return n
     }
+    t.received += n
     if t.request.decodeContent, t.body.count + n > 64 << 10 {
         // Decompression bombs: compare what was decoded with what came over the wire.
         var encoded: curl_off_t = 0

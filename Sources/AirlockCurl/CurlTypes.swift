@@ -1,3 +1,5 @@
+import AirlockCore
+
 /// One HTTP exchange for libcurl to perform, in plain Swift values.
 ///
 /// Everything security-relevant is decided before this is built: the URL was checked by
@@ -58,12 +60,15 @@ public struct CurlStream: Sendable {
     public var head: @Sendable (_ status: Int, _ headers: [(name: String, value: String)], _ address: String?) -> Bool
     /// Body bytes in order (only after `head` returned true).
     public var body: @Sendable (_ chunk: [UInt8]) -> Void
+    /// Back-pressure: with a window, the transfer pauses while the consumer is `window.bytes` behind.
+    public var window: FlowWindow?
 
     /// Creates a stream sink.
     public init(head: @escaping @Sendable (Int, [(name: String, value: String)], String?) -> Bool,
-                body: @escaping @Sendable ([UInt8]) -> Void) {
+                body: @escaping @Sendable ([UInt8]) -> Void, window: FlowWindow? = nil) {
         self.head = head
         self.body = body
+        self.window = window
     }
 }
 

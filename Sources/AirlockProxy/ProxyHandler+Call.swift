@@ -24,6 +24,10 @@ extension ProxyHandler {
         // Responses no rule inspects are relayed as they arrive (Exchange and UpstreamClient decide per hop);
         // the relay is chunked, which HTTP/1.0 clients cannot read, so they get buffered answers.
         let relays = route.method != "HEAD" && head.version.major == 1 && head.version.minor >= 1
+        // A relay moves at the client's pace: the upstream is not read while the client is a window behind.
+        let window = relays ? FlowWindow() : nil
+        relayWindow = window
+        uncredited = 0
         let stream = !relays ? nil : UpstreamStream(
             head: { status, fields, _ in
                 inbox.submit {
@@ -36,7 +40,8 @@ extension ProxyHandler {
                     let (handler, context) = bound.value
                     handler.streamBody(context: context, chunk: chunk)
                 }
-            })
+            },
+            window: window)
         services.exchange.run(route: route, headers: headers, body: bytes, stream: stream) { result in
             inbox.submit {
                 let (handler, context) = bound.value
@@ -47,6 +52,8 @@ extension ProxyHandler {
 
     func answer(context: ChannelHandlerContext, record: CallRecord, route: Route, keepAlive: Bool, result: Result<ExchangeResult, UpstreamFailure>) {
         var record = record
+        relayWindow = nil      // the transfer is over: nothing more will arrive to be paced
+        uncredited = 0
         let outcome: ExchangeResult
         switch result {
         case .failure(let failure):
@@ -130,14 +137,35 @@ extension ProxyHandler {
         flushSoon(context: context)
     }
 
-    /// Relays body bytes of a streamed response.
+    /// Relays body bytes of a streamed response. The bytes count against the relay's window
+    /// until the channel takes them while writable: a client that does not read leaves the
+    /// channel unwritable, so the window fills and the upstream transfer pauses.
     func streamBody(context: ChannelHandlerContext, chunk: [UInt8]) {
-        guard case .streaming(let status, let bytes) = state else { return }
+        guard case .streaming(let status, let bytes) = state else {
+            relayWindow?.consumed(chunk.count)
+            return
+        }
         state = .streaming(status: status, bytes: bytes + chunk.count)
         var buffer = context.channel.allocator.buffer(capacity: chunk.count)
         buffer.writeBytes(chunk)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        if context.channel.isWritable {
+            relayWindow?.consumed(chunk.count)
+        } else {
+            uncredited += chunk.count
+        }
         flushSoon(context: context)
+    }
+
+    /// The client caught up (the channel's buffer fell under its low watermark): what it was
+    /// behind by is credited back to the relay's window, which may resume the transfer.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, uncredited > 0 {
+            let caughtUp = uncredited
+            uncredited = 0
+            relayWindow?.consumed(caughtUp)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     /// One flush after the pieces that arrived together (head, chunks, often the end) are written:

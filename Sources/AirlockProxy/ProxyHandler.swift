@@ -40,6 +40,10 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// A relayed response is complete and its end waits for the audit record; the end's flush
     /// carries whatever pieces are still unflushed, so they leave in one send with it.
     var endPending = false
+    /// The back-pressure window of the response being relayed, and the relayed bytes the
+    /// channel took while unwritable (credited to the window once it is writable again).
+    var relayWindow: FlowWindow?
+    var uncredited = 0
 
     init(services: ProxyServices) {
         self.services = services
@@ -52,6 +56,12 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelActive(context: ChannelHandlerContext) {
         clientName = context.channel.remoteAddress?.ipAddress ?? "unknown"
         context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // The client is gone: a paused relay must not wait for it until its timeout.
+        relayWindow?.abandon()
+        context.fireChannelInactive()
     }
 
     /// Runs `body` with this handler and its context on the channel's event loop, from any thread.

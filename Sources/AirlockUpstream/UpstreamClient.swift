@@ -30,12 +30,15 @@ public struct UpstreamStream: Sendable {
     public var head: @Sendable (_ status: Int, _ headers: [(name: String, value: String)], _ address: String?) -> Void
     /// Body bytes, in order.
     public var body: @Sendable (_ chunk: [UInt8]) -> Void
+    /// Back-pressure: the upstream is not read while the consumer is `window.bytes` behind.
+    public var window: FlowWindow?
 
     /// Creates a sink.
     public init(head: @escaping @Sendable (Int, [(name: String, value: String)], String?) -> Void,
-                body: @escaping @Sendable ([UInt8]) -> Void) {
+                body: @escaping @Sendable ([UInt8]) -> Void, window: FlowWindow? = nil) {
         self.head = head
         self.body = body
+        self.window = window
     }
 }
 
@@ -125,7 +128,7 @@ public final class UpstreamClient: Sendable {
                     if let length = Self.declaredLength(fields), length <= Self.wholeRelayBytes { return false }
                     stream.head(status, HeaderFilter.response(fields, allowSetCookie: allowSetCookie), address)
                     return true
-                }, body: stream.body)
+                }, body: stream.body, window: stream.window)
             }
             engine.perform(request) { result in
                 completion(Self.map(result, upstream: upstream, addressGuard: addressGuard, url: url, head: route.method == "HEAD", inspect: inspect))
