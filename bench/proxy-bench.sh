@@ -16,12 +16,13 @@
 #         SOAK=60             seconds of the memory soak against Airlock gateway (0 = skip)
 #         THREADS=2 CONNS=64  wrk threads and connections
 #         KEEP_TMP=1          keep the temp dir (configs, logs, wrk output) for inspection
-#         PARTS="proxies floor responses"   which parts to run (floor: see below)
+#         PARTS="proxies floor responses slow"   which parts to run (see below)
 #         SIZES="2k 200k"     response documents measured in the responses part
 #         ROUNDS=3            buffered and checked are measured alternately this many times (medians)
 #         CANNED=path         the NIO floor server (default .build/release/airlock-canned-bench)
 #         TRANSFERS=100000    transfers of the libcurl floor loop (bench/curl-multi-bench.c)
 #         AIRLOCK_B=path      with PARTS=ab: a second Airlock binary to compare with AIRLOCK
+#         SLOW_CLIENTS=16 SLOW_MIB=32 SLOW_HOLD=4   the slow part: clients, relayed file size, seconds unread
 #
 # Parts: "proxies" (the table above), "responses" (the firewall's cost), "floor": what the
 # building blocks cost alone on the same cores: the same SwiftNIO server pipeline answering a
@@ -34,6 +35,10 @@
 # and AIRLOCK_B, each its own process on the same policy), measured in gateway mode alternately
 # ROUNDS times; medians of req/s and CPU per request, and in how many rounds B was ahead. This is
 # how a change to the proxy is judged here: one pair of runs is within the machine's noise.
+# "slow": SLOW_CLIENTS clients ask Airlock for a SLOW_MIB file it relays (no rule inspects it) and
+# read nothing for SLOW_HOLD seconds (bench/slow-clients.py): Airlock's RSS growth meanwhile,
+# against what a relay that buffers would hold (clients x file size), then every answer read whole.
+# With AIRLOCK_B set, B is measured the same way.
 #
 # The machine this runs on has 2 cores shared by wrk, nginx and the proxy under test, so the
 # absolute numbers are low and noisy; the ratios between proxies are what this is for.
@@ -336,6 +341,12 @@ upstreams:
     allow_addresses: [127.0.0.1/32]
     responses:
       - match: { path: "/v1/**" }   # a rule without body checks: buffered and passed, not validated
+  bulk:                             # the slow part: a large relayed file
+    url: http://$HOST:$NGINX_PORT
+    methods: [GET]
+    paths: ["/v1/**"]
+    allow_addresses: [127.0.0.1/32]
+    limits: { response_bytes: 1GiB, timeout: 120s }
   checked:
     url: http://$HOST:$NGINX_PORT
     methods: [GET]
@@ -643,6 +654,27 @@ print_response_table() {
     done
 }
 
+# Slow clients (PARTS=slow): see the header. One line per Airlock build.
+slow_clients() {
+    local n=${SLOW_CLIENTS:-16} mib=${SLOW_MIB:-32} hold=${SLOW_HOLD:-4} which port line
+    local file=$TMP/nginx/www/v1/big.bin
+    head -c $((mib << 20)) /dev/urandom > "$file"
+    echo
+    echo "Slow clients: $n clients ask for a ${mib} MiB relayed file and read nothing for ${hold}s, then all of it"
+    for which in airlock airlock-b; do
+        [[ -n "${PIDS[$which]:-}" ]] || continue
+        if [[ $which == airlock ]]; then port=$AIRLOCK_PORT; else port=$AIRLOCK_B_PORT; fi
+        line=$(python3 bench/slow-clients.py "$port" /bulk/v1/big.bin "$n" "$hold" $((mib << 20)) "${PIDS[$which]}") \
+            || die "slow clients against $which failed"
+        awk -v line="$line" -v n="$n" -v mib="$mib" -v name="$which" 'BEGIN {
+            split(line, f, " "); for (i in f) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
+            grown = (v["rss_stalled_kib"] - v["rss_before_kib"]) / 1024; held = n * mib
+            printf "  %-9s RSS %.1f MiB before, +%.1f MiB while stalled (%.3f of the %d MiB a buffering relay holds, %.2f MiB per client); %d/%d answers complete, RSS after %.1f MiB\n",
+                name, v["rss_before_kib"] / 1024, grown, grown / held, held, grown / n, v["complete"], n, v["rss_after_kib"] / 1024 }'
+    done
+    rm -f "$file"
+}
+
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # Memory soak: load on the gateway for SOAK seconds, Airlock's RSS sampled every 5 s.
@@ -714,7 +746,7 @@ main() {
     if [[ "${SKIP_AIRLOCK:-0}" != 1 ]]; then start_airlock; fi
     log "  nginx $NGINX_PORT, squid $SQUID_PORT, tinyproxy $TINY_PORT${AIRLOCK_PORT:+, airlock $AIRLOCK_PORT}"
 
-    local parts=${PARTS:-proxies floor responses}
+    local parts=${PARTS:-proxies floor responses slow}
     if [[ " $parts " == *" proxies "* ]]; then
         add_target direct          "$NGINX_PORT" direct
         add_target nginx-proxy     "$NGINX_PROXY_PORT" reverse
@@ -773,6 +805,13 @@ main() {
     if [[ -n "${R_CPU[nio-canned]:-}" ]]; then curl_floor; print_floor; fi
     if ((first_ab > first_response)); then print_response_table; fi
     if [[ " $parts " == *" ab "* ]]; then print_ab; fi
+    if [[ " $parts " == *" slow "* && "${SKIP_AIRLOCK:-0}" != 1 ]]; then
+        if [[ -n "${AIRLOCK_B:-}" && -z "${PIDS[airlock-b]:-}" ]]; then
+            [[ "$AIRLOCK_B" == /* ]] || AIRLOCK_B=$PWD/$AIRLOCK_B
+            start_airlock airlock-b "$AIRLOCK_B"
+        fi
+        slow_clients
+    fi
     SOAK_FLAG=0
     if [[ "${SKIP_AIRLOCK:-0}" != 1 && -n "${T_LUA[airlock-gateway]:-}" ]]; then soak; fi
     if [[ -n "${PIDS[airlock]:-}" ]] && ! kill -0 "${PIDS[airlock]}" 2>/dev/null; then
