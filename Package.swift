@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "AirlockAuditTests", dependencies: ["AirlockAudit"]),
         .testTarget(name: "AirlockJSONTests", dependencies: ["AirlockJSON", "AirlockTestSupport"], exclude: ["JSONTestSuiteChoices.md"]),
         .testTarget(name: "AirlockInspectionTests", dependencies: ["AirlockInspection", "AirlockPolicy", "AirlockJSON", "AirlockTestSupport"]),
-        .testTarget(name: "AirlockXMLTests", dependencies: ["AirlockXML"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AirlockXMLTests", dependencies: ["AirlockXML", "AirlockTestSupport"], resources: [.copy("Fixtures")]),
         .target(
             name: "AirlockTestSupport",
             dependencies: nioHTTPServer,

@@ -13,17 +13,22 @@ import Glibc
 @Suite(.serialized) struct RelayBackpressureTests {
     static let bodyBytes = 48 << 20
 
-    @Test func aClientThatDoesNotReadHoldsTheUpstreamBack() async throws {
-        let upstream = try CountingUpstream(bodyBytes: Self.bodyBytes)
+    /// Airlock with one upstream, `bulk`, that answers with the large body (`limits` added to its own).
+    static func withBulk(limits: String = "", _ body: (Harness, CountingUpstream) async throws -> Void) async throws {
+        let upstream = try CountingUpstream(bodyBytes: bodyBytes)
         defer { upstream.stop() }
         let policy = """
         upstreams:
           bulk:
             url: http://127.0.0.1:\(upstream.port)
             allow_addresses: [127.0.0.1/32]
-            limits: { response_bytes: 64MiB, timeout: 60s }
+            limits: { response_bytes: 64MiB, timeout: 60s\(limits) }
         """
-        try await withAirlock(policy: policy) { airlock in
+        try await withAirlock(policy: policy) { airlock in try await body(airlock, upstream) }
+    }
+
+    @Test func aClientThatDoesNotReadHoldsTheUpstreamBack() async throws {
+        try await Self.withBulk { airlock, upstream in
             let client = try BlockingClient(port: airlock.port)
             defer { client.close() }
             try client.send("GET /bulk/file HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
@@ -56,16 +61,7 @@ import Glibc
     /// A client that leaves while the relay is paused does not hold the call (its slot, its
     /// transfer) until the timeout: the call runs out and is audited at once.
     @Test func aClientThatLeavesMidRelayDoesNotHoldTheCall() async throws {
-        let upstream = try CountingUpstream(bodyBytes: Self.bodyBytes)
-        defer { upstream.stop() }
-        let policy = """
-        upstreams:
-          bulk:
-            url: http://127.0.0.1:\(upstream.port)
-            allow_addresses: [127.0.0.1/32]
-            limits: { response_bytes: 64MiB, timeout: 60s, concurrent_calls: 1 }
-        """
-        try await withAirlock(policy: policy) { airlock in
+        try await Self.withBulk(limits: ", concurrent_calls: 1") { airlock, upstream in
             let client = try BlockingClient(port: airlock.port)
             try client.send("GET /bulk/file HTTP/1.1\r\nHost: a\r\n\r\n")
             try await Task.sleep(for: .milliseconds(800))
@@ -132,26 +128,7 @@ final class CountingUpstream: Sendable {
         self.bodyBytes = bodyBytes
         let head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: \(bodyBytes)\r\n\r\n"
         headBytes = head.utf8.count
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 4) == 0 else {
-            Glibc.close(fd)
-            throw POSIXError(.EADDRINUSE)
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (listener, port) = try LoopbackSocket.listen(backlog: 4)
         Thread.detachNewThread { [self] in
             while true {
                 let connection = accept(listener, nil, nil)
@@ -208,23 +185,9 @@ final class BlockingClient {
     private let fd: Int32
 
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
-        var small: Int32 = 32 << 10
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        fd = try LoopbackSocket.connect(port: port, receiveBuffer: 32 << 10)
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            Glibc.close(fd)
-            throw POSIXError(.ECONNREFUSED)
-        }
     }
 
     func send(_ text: String) throws {

@@ -1,3 +1,4 @@
+import AirlockTestSupport
 import Foundation
 import Synchronization
 
@@ -13,29 +14,9 @@ final class LoopbackServer: Sendable {
     private let state = Mutex<(connections: Int, stopped: Bool)>((0, false))
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0, listen(fd, 16) == 0 else {
-            close(fd)
-            throw POSIXError(.EADDRINUSE)
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
+        let (fd, port) = try LoopbackSocket.listen()
         socketDescriptor = fd
-        port = UInt16(bigEndian: address.sin_port)
+        self.port = UInt16(port)
         let thread = Thread { [self] in acceptLoop() }
         thread.start()
     }
@@ -56,19 +37,8 @@ final class LoopbackServer: Sendable {
 
     /// A minimal blocking HTTP GET, used to prove the server does count real requests.
     static func get(port: UInt16, path: String) -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return "" }
+        guard let fd = try? LoopbackSocket.connect(port: Int(port)) else { return "" }
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { return "" }
         let request = "GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
         _ = request.withCString { write(fd, $0, strlen($0)) }
         var reply = [UInt8]()
