@@ -28,6 +28,18 @@ extension String {
     @inlinable public func equalsIgnoringASCIICase(_ lowercase: String) -> Bool {
         let bytes = utf8, expected = lowercase.utf8
         guard bytes.count == expected.count else { return false }
+        // Native and small strings: a loop over their bytes (zipping two UTF-8 views costs an
+        // iterator step per byte on each, in a comparison that runs for every header field).
+        let direct: Bool?? = bytes.withContiguousStorageIfAvailable { mine in
+            expected.withContiguousStorageIfAvailable { wanted in
+                for i in 0..<mine.count {
+                    let byte = mine[i]
+                    if (byte &- 0x41 < 26 ? byte | 0x20 : byte) != wanted[i] { return false }
+                }
+                return true
+            }
+        }
+        if let direct, let direct { return direct }
         for (byte, wanted) in zip(bytes, expected) {
             let folded = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte
             if folded != wanted { return false }

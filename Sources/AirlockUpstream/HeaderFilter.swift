@@ -7,13 +7,13 @@ import AirlockCore
 /// credential and never reaches a third party; `Host` and `Content-Length` are rebuilt from
 /// the URL and the body, so a client cannot make them disagree with what Airlock checked.
 public enum HeaderFilter {
-    static let hopByHop = [
+    static let hopByHop = FieldNames([
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
         "proxy-authorization", "proxy-authenticate",
-    ]
-    static let rebuiltOnRequest = ["host", "content-length", "expect"]
-    static let cookieSetters = ["set-cookie", "set-cookie2"]
-    static let credentials = ["authorization", "cookie"]
+    ])
+    static let rebuiltOnRequest = FieldNames(["host", "content-length", "expect"])
+    static let cookieSetters = FieldNames(["set-cookie", "set-cookie2"])
+    static let credentials = FieldNames(["authorization", "cookie"])
 
     /// Whether `name` is one of `names` (lower-case), ignoring ASCII case. Header names are compared
     /// in place: filtering runs on every call, and a lower-cased copy per field is what it would cost.
@@ -25,7 +25,7 @@ public enum HeaderFilter {
     public static func request(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
         let named = connectionNamed(headers)
         return headers.filter { field in
-            !name(field.name, isIn: hopByHop) && !name(field.name, isIn: rebuiltOnRequest) && !name(field.name, isIn: named)
+            !hopByHop.contains(field.name) && !rebuiltOnRequest.contains(field.name) && !name(field.name, isIn: named)
                 && !field.name.hasPrefixIgnoringASCIICase("airlock-")
         }
     }
@@ -37,34 +37,54 @@ public enum HeaderFilter {
     public static func response(_ headers: [(name: String, value: String)], head: Bool = false, allowSetCookie: Bool = false) -> [(name: String, value: String)] {
         let named = connectionNamed(headers)
         return headers.filter { field in
-            !name(field.name, isIn: hopByHop) && (head || !field.name.equalsIgnoringASCIICase("content-length"))
+            !hopByHop.contains(field.name) && (head || !field.name.equalsIgnoringASCIICase("content-length"))
                 && !name(field.name, isIn: named) && !field.name.hasPrefixIgnoringASCIICase("airlock-")
-                && (allowSetCookie || !name(field.name, isIn: cookieSetters))
+                && (allowSetCookie || !cookieSetters.contains(field.name))
         }
     }
 
     /// Fields that describe the upstream's exact body bytes: its content coding and digests of it
     /// (`Repr-Digest` covers the encoded representation too, RFC 9530).
-    static let describingBodyBytes = ["content-encoding", "content-md5", "digest", "content-digest", "repr-digest"]
+    static let describingBodyBytes = FieldNames(["content-encoding", "content-md5", "digest", "content-digest", "repr-digest"])
 
     /// After Airlock decoded or re-serialized the body: the encoding and the upstream's digests no longer apply.
     public static func bodyReplaced(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
-        headers.filter { !name($0.name, isIn: describingBodyBytes) }
+        headers.filter { !describingBodyBytes.contains($0.name) }
     }
 
     /// Drops credentials before a cross-origin redirect hop (what browsers and curl do).
     public static func crossOrigin(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
-        headers.filter { !name($0.name, isIn: credentials) }
+        headers.filter { !credentials.contains($0.name) }
     }
 
     /// The field names a `Connection` header lists (lower-cased): hop-by-hop too (RFC 9110 §7.6.1).
+    /// Names that are hop-by-hop anyway (the usual `keep-alive`) are left out.
     static func connectionNamed(_ headers: [(name: String, value: String)]) -> [String] {
         var names: [String] = []
         for field in headers where field.name.equalsIgnoringASCIICase("connection") {
             for token in field.value.split(separator: ",") {
-                names.append(token.lowercased().trimmingSpaces())
+                let name = token.lowercased().trimmingSpaces()
+                if !hopByHop.contains(name) { names.append(name) }
             }
         }
         return names
+    }
+}
+
+/// A fixed set of lower-case field names, matched ignoring ASCII case without a lower-cased
+/// copy; only the members as long as the name are compared (usually none or one).
+struct FieldNames: Sendable {
+    private let byLength: [[String]]
+
+    init(_ names: [String]) {
+        var table = [[String]](repeating: [], count: (names.map(\.utf8.count).max() ?? 0) + 1)
+        for name in names { table[name.utf8.count].append(name) }
+        byLength = table
+    }
+
+    func contains(_ name: String) -> Bool {
+        let length = name.utf8.count
+        guard length < byLength.count else { return false }
+        return byLength[length].contains { name.equalsIgnoringASCIICase($0) }
     }
 }
