@@ -29,4 +29,24 @@ public struct Limits: Sendable, Equatable {
         self.connectTimeoutMs = connectTimeoutMs
         self.timeoutMs = timeoutMs
     }
+
+    /// One line for `airlock check`, in the policy's own units: `response_bytes 5MiB, request_bytes 1MiB, ...`.
+    public var summary: String {
+        "response_bytes \(Self.size(responseBytes)), request_bytes \(Self.size(requestBytes)), "
+            + "connect_timeout \(Self.duration(connectTimeoutMs)), timeout \(Self.duration(timeoutMs)), "
+            + "compression_ratio \(compressionRatio), concurrent_calls \(concurrentCalls)"
+    }
+
+    static func size(_ bytes: Int) -> String {
+        for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] where bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+            return "\(bytes >> shift)\(unit)"
+        }
+        return "\(bytes)"
+    }
+
+    static func duration(_ ms: Int) -> String {
+        if ms % 60_000 == 0 { return "\(ms / 60_000)m" }
+        if ms % 1_000 == 0 { return "\(ms / 1_000)s" }
+        return "\(ms)ms"
+    }
 }

@@ -18,6 +18,7 @@ extension Airlock {
             for upstream in policy.upstreams {
                 let hosts = upstream.hosts.map(\.description).joined(separator: ", ")
                 print("  \(upstream.name): \(upstream.url) hosts [\(hosts)] methods \(upstream.methods.sorted()) mode \(upstream.mode.rawValue) tunnel \(upstream.tunnel ? "allow" : "deny") redirects \(upstream.redirects.rawValue)")
+                print("    limits: \(upstream.limits.summary)")
                 for rule in upstream.responses {
                     print("    \(rule.id): \(rule.summary)")
                 }

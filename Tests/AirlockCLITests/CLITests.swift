@@ -85,6 +85,7 @@ import Testing
         let example = try Self.run(["check", "--policy", Self.root.appendingPathComponent("Policies/example.yaml").path])
         #expect(example.out.contains("demo.responses[0]: path /charges/*"), "\(example.out)")
         #expect(example.out.contains("response firewall: 3 response rule(s), 2 schema(s)"))
+        #expect(example.out.contains("    limits: response_bytes 5MiB, request_bytes 1MiB, connect_timeout 3s, timeout 15s, compression_ratio 100, concurrent_calls 256"), "\(example.out)")
     }
 
     @Test func explainShowsTheDecisionWithoutSending() throws {
