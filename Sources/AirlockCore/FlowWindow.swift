@@ -21,18 +21,35 @@ public final class FlowWindow: @unchecked Sendable {
         self.bytes = bytes
     }
 
-    /// Producer: whether `count` more bytes may be handed over now (they are then counted).
-    /// If not, nothing is counted and `resume` runs, on the consumer's thread, when they may.
-    /// A piece larger than the whole window passes when nothing is outstanding.
-    public func admit(_ count: Int, resume: @escaping @Sendable () -> Void) -> Bool {
+    /// What the producer does with the bytes it has.
+    public enum Admission: Sendable {
+        /// Hand them over (they are counted).
+        case pass
+        /// Keep them and pause; `resume` runs, on the consumer's thread, when they may go.
+        case pause
+        /// The consumer is gone: stop producing.
+        case stop
+    }
+
+    /// Producer: whether `count` more bytes may be handed over now. A piece larger than the
+    /// whole window passes when nothing is outstanding.
+    public func admit(_ count: Int, resume: @escaping @Sendable () -> Void) -> Admission {
         lock.lock()
         defer { lock.unlock() }
-        guard abandoned || outstanding == 0 || outstanding + count <= bytes else {
+        if abandoned { return .stop }
+        guard outstanding == 0 || outstanding + count <= bytes else {
             waiting = resume
-            return false
+            return .pause
         }
         outstanding += count
-        return true
+        return .pass
+    }
+
+    /// Whether the producer is paused, waiting for the consumer to catch up.
+    public var isWaiting: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return waiting != nil
     }
 
     /// Consumer: `count` bytes handed over earlier are gone (written on).
@@ -45,8 +62,8 @@ public final class FlowWindow: @unchecked Sendable {
         resume?()
     }
 
-    /// Consumer: nothing more will be consumed (the client is gone); the producer is let run
-    /// to its end (its own limits still bound it) instead of waiting for its timeout.
+    /// Consumer: nothing more will be consumed (the client is gone); the producer is woken, if
+    /// paused, to learn that it should stop (instead of waiting for its timeout).
     public func abandon() {
         lock.lock()
         abandoned = true

@@ -79,9 +79,10 @@ public final class CurlEngine: @unchecked Sendable {
         lock.lock()
         let already = stopping
         stopping = true
+        // Under the lock: once it is released, the engine thread may see the stop and free `multi`.
+        if !already { curl_multi_wakeup(multi) }
         lock.unlock()
         guard !already else { return }
-        curl_multi_wakeup(multi)
         stopped.wait()
     }
 

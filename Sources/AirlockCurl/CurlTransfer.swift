@@ -27,6 +27,8 @@ final class CurlTransfer {
     /// Body bytes received so far, streamed or buffered (what `maxResponseBytes` bounds).
     var received = 0
     var refused: ([UInt8], Int)?
+    /// The stream's consumer left (the client hung up): the transfer was stopped on purpose.
+    var consumerGone = false
 
     init(easy: UnsafeMutableRawPointer, request: CurlRequest, serial: UInt64, resume: @escaping @Sendable () -> Void,
          completion: @escaping @Sendable (Result<CurlResponse, CurlFailure>) -> Void) {
@@ -109,6 +111,14 @@ final class CurlTransfer {
     /// Turns libcurl's result code into the response or a mapped failure.
     func finish(_ code: CURLcode) -> Result<CurlResponse, CurlFailure> {
         if let refused { return .failure(.refusedAddress(refused.0, refused.1)) }
+        if consumerGone {
+            var status = 0
+            _ = airlock_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+            var ip: UnsafePointer<CChar>?
+            _ = airlock_easy_getinfo_str(easy, CURLINFO_PRIMARY_IP, &ip)
+            return .success(CurlResponse(status: status, headers: headers, body: [], connectedAddress: ip.map { String(cString: $0) },
+                                         streamed: true, bodyBytes: received, consumerGone: true))
+        }
         if let inflated { return .failure(.compressionRatio(decoded: inflated.decoded, encoded: inflated.encoded)) }
         if tooLarge || code == CURLE_FILESIZE_EXCEEDED { return .failure(.tooLarge) }
         if code == CURLE_BAD_CONTENT_ENCODING { return .failure(.badEncoding(String(cString: curl_easy_strerror(code)))) }
@@ -147,7 +157,8 @@ private func transfer(_ pointer: UnsafeMutableRawPointer?) -> CurlTransfer? {
 
 /// Body bytes: appended until the cap, then the transfer is aborted (returning less than given).
 /// A streamed body pauses the transfer while its consumer is a window behind (libcurl then
-/// offers the same bytes again after `curl_easy_pause` lets it continue).
+/// offers the same bytes again after `curl_easy_pause` lets it continue), and stops it when
+/// the consumer is gone.
 private let curlWriteCallback: airlock_data_cb = { data, size, count, user in
     guard let t = transfer(user), let data else { return 0 }
     let n = size * count
@@ -156,7 +167,13 @@ private let curlWriteCallback: airlock_data_cb = { data, size, count, user in
         return 0
     }
     if t.streaming, let stream = t.request.stream {
-        if let window = stream.window, !window.admit(n, resume: t.resume) { return Int(CURL_WRITEFUNC_PAUSE) }
+        switch stream.window?.admit(n, resume: t.resume) ?? .pass {
+        case .pass: break
+        case .pause: return Int(CURL_WRITEFUNC_PAUSE)
+        case .stop:
+            t.consumerGone = true
+            return 0
+        }
         t.received += n
         stream.body(Array(UnsafeRawBufferPointer(start: data, count: n)))
         return n

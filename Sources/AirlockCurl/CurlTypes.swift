@@ -88,6 +88,8 @@ public struct CurlResponse: Sendable {
     public var streamed = false
     /// Body bytes received (streamed or not).
     public var bodyBytes = 0
+    /// The stream's consumer left before the end, so the transfer was stopped (streamed bodies only).
+    public var consumerGone = false
 }
 
 /// Why an exchange failed; every libcurl error code is mapped here, in one place.

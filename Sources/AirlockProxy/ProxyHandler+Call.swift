@@ -52,6 +52,7 @@ extension ProxyHandler {
 
     func answer(context: ChannelHandlerContext, record: CallRecord, route: Route, keepAlive: Bool, result: Result<ExchangeResult, UpstreamFailure>) {
         var record = record
+        let clientBehind = relayWindow?.isWaiting ?? false
         relayWindow = nil      // the transfer is over: nothing more will arrive to be paced
         uncredited = 0
         let outcome: ExchangeResult
@@ -62,9 +63,12 @@ extension ProxyHandler {
             if case .streaming(let status, let bytes) = state {
                 // The client has the head and part of the body: the only honest signal left is to
                 // cut the connection before the end of the message, after recording why.
+                // A relay paused for a client that reads too slowly runs into limits.timeout too:
+                // the record says so, so that the upstream is not blamed for the client's pace.
+                let waited = clientBehind ? " while the relay waited for the client to read (too slow for limits.timeout)" : ""
                 let event = record.event(
                     decision: "deny", reason: failure.denial.reason,
-                    detail: failure.denial.detail + "; \(bytes) body bytes were already relayed, so the connection was closed",
+                    detail: failure.denial.detail + waited + "; \(bytes) body bytes were already relayed, so the connection was closed",
                     status: status, upstreamStatus: status, bytesIn: bytes)
                 afterAudit(context: context, event: event) { handler, context in
                     handler.state = .idle
@@ -184,7 +188,11 @@ extension ProxyHandler {
     /// A relayed response is complete: audit it, then end the message.
     func finishStream(context: ChannelHandlerContext, record: CallRecord, route: Route, keepAlive: Bool, outcome: ExchangeResult) {
         defer { services.end(route.upstream) }
-        let (wouldDeny, details) = Self.requestFindings(route: route, outcome: outcome)
+        let (wouldDeny, found) = Self.requestFindings(route: route, outcome: outcome)
+        var details = found
+        if outcome.response.clientGone {
+            details.append("the client closed the connection during the relay, so the transfer was stopped after \(outcome.response.bodyBytes) body bytes")
+        }
         let event = record.event(
             decision: wouldDeny == nil ? "allow" : "report", reason: wouldDeny?.reason,
             detail: details.isEmpty ? nil : details.joined(separator: "; "),

@@ -20,6 +20,8 @@ public struct UpstreamResponse: Sendable {
     public var streamed = false
     /// Body bytes received, streamed or not.
     public var bodyBytes = 0
+    /// The client left while the body was relayed, so the transfer was stopped after `bodyBytes`.
+    public var clientGone = false
 }
 
 /// Receives a response that no rule inspects while it arrives (from the engine thread).
@@ -157,7 +159,7 @@ public final class UpstreamClient: Sendable {
             return .success(UpstreamResponse(
                 status: response.status, headers: headers, body: response.body,
                 address: response.connectedAddress, decoded: response.decoded, inspectable: inspect,
-                streamed: response.streamed, bodyBytes: response.bodyBytes))
+                streamed: response.streamed, bodyBytes: response.bodyBytes, clientGone: response.consumerGone))
         case .failure(let failure):
             switch failure {
             case .refusedAddress(let bytes, let port):

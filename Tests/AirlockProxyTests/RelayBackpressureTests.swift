@@ -11,10 +11,10 @@ import Glibc
 /// client reads nothing, Airlock stops reading from the upstream after a bounded window instead
 /// of buffering the body, and once the client reads, every byte arrives intact.
 @Suite(.serialized) struct RelayBackpressureTests {
-    static let bodyBytes = 48 << 20
+    static let bodyBytes = 64 << 20
 
     /// Airlock with one upstream, `bulk`, that answers with the large body (`limits` added to its own).
-    static func withBulk(limits: String = "", _ body: (Harness, CountingUpstream) async throws -> Void) async throws {
+    static func withBulk(timeout: String = "60s", limits: String = "", _ body: (Harness, CountingUpstream) async throws -> Void) async throws {
         let upstream = try CountingUpstream(bodyBytes: bodyBytes)
         defer { upstream.stop() }
         let policy = """
@@ -22,7 +22,7 @@ import Glibc
           bulk:
             url: http://127.0.0.1:\(upstream.port)
             allow_addresses: [127.0.0.1/32]
-            limits: { response_bytes: 64MiB, timeout: 60s\(limits) }
+            limits: { response_bytes: 100MiB, timeout: \(timeout)\(limits) }
         """
         try await withAirlock(policy: policy) { airlock in try await body(airlock, upstream) }
     }
@@ -33,11 +33,14 @@ import Glibc
             defer { client.close() }
             try client.send("GET /bulk/file HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             // The client reads nothing: what the upstream manages to send is what Airlock (and the
-            // sockets' kernel buffers on the way) took in. Without back-pressure that is everything.
+            // sockets' kernel buffers on the way, which this machine's limits size) took in, and then
+            // it stands still. Without back-pressure Airlock takes everything, as fast as it can.
             try await Task.sleep(for: .milliseconds(1500))
             let sentWhileStalled = upstream.sent
-            #expect(sentWhileStalled < 24 << 20, "the upstream sent \(sentWhileStalled) bytes to a client that read none")
-            #expect(sentWhileStalled > 0)
+            try await Task.sleep(for: .milliseconds(500))
+            let sentLater = upstream.sent
+            #expect(sentWhileStalled > 0 && sentWhileStalled < Self.bodyBytes, "the upstream sent \(sentWhileStalled) bytes to a client that read none")
+            #expect(sentLater - sentWhileStalled < 1 << 20, "the upstream kept sending: \(sentWhileStalled) then \(sentLater) bytes")
 
             let answer = client.readToEnd()
             let (head, body) = try #require(Self.split(answer))
@@ -59,7 +62,7 @@ import Glibc
     }
 
     /// A client that leaves while the relay is paused does not hold the call (its slot, its
-    /// transfer) until the timeout: the call runs out and is audited at once.
+    /// transfer) until the timeout: the transfer is stopped and the call audited at once.
     @Test func aClientThatLeavesMidRelayDoesNotHoldTheCall() async throws {
         try await Self.withBulk(limits: ", concurrent_calls: 1") { airlock, upstream in
             let client = try BlockingClient(port: airlock.port)
@@ -73,9 +76,32 @@ import Glibc
                 event = airlock.auditEvents().first { $0["upstream"] as? String == "bulk" }
             }
             let recorded = try #require(event, "no audit event 5 s after the client left: the relay still waits for it")
-            #expect(recorded["status"] as? Int == 200)
+            #expect(recorded["status"] as? Int == 200 && recorded["decision"] as? String == "allow")
+            #expect((recorded["detail"] as? String)?.contains("the client closed the connection during the relay") == true, "\(recorded)")
+            let relayed = try #require(recorded["bytes_in"] as? Int)
+            #expect(relayed > 0 && relayed < Self.bodyBytes)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(upstream.sent < Self.bodyBytes, "the transfer ran on to the end for nobody")
             let next = try airlock.gateway("/bulk/small")
             #expect(next.status == 200 && next.body == "ok", "the call still holds its slot: \(next.status) \(next.reason ?? "")")
+        }
+    }
+
+    /// `limits.timeout` bounds the whole exchange, a paused relay too: a client too slow to take
+    /// the body in time has the connection cut, and the record says the relay waited for it.
+    @Test func aClientTooSlowForTheTimeoutIsCutAndTheRecordSaysWhy() async throws {
+        try await Self.withBulk(timeout: "1s") { airlock, _ in
+            let client = try BlockingClient(port: airlock.port)
+            defer { client.close() }
+            try client.send("GET /bulk/file HTTP/1.1\r\nHost: a\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(2000))
+            let answer = client.readToEnd()
+            let (head, body) = try #require(Self.split(answer))
+            #expect(head.hasPrefix("HTTP/1.1 200 "))
+            #expect(Self.dechunk(body) == nil, "a cut relay must not look complete")
+            let event = try #require(airlock.auditEvents().first { $0["upstream"] as? String == "bulk" })
+            #expect(event["decision"] as? String == "deny" && event["reason"] as? String == "upstream_timeout")
+            #expect((event["detail"] as? String)?.contains("while the relay waited for the client to read") == true, "\(event)")
         }
     }
 
