@@ -15,7 +15,9 @@ import Testing
         process.waitUntilExit()
     }
 
-    @Test func selfSignedUpstreamIsRefusedUnlessItsCAIsConfigured() async throws {
+    /// A self-signed `openssl s_server` on 127.0.0.1 serving `folder` (`-WWW`: files by path, HTTP/1.0,
+    /// the body ends with the connection); `body` gets its port and certificate, and it is killed after.
+    static func withServer(_ body: (_ folder: URL, _ port: Int, _ cert: String) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -26,7 +28,8 @@ import Testing
         let port = try freePort()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-cert", cert, "-key", key, "-www", "-quiet"]
+        server.currentDirectoryURL = folder
+        server.arguments = ["openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-cert", cert, "-key", key, "-WWW", "-quiet"]
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
@@ -41,23 +44,62 @@ import Testing
             if (try? await RawClient.exchange(port: port, bytes: "", timeoutMs: 50)) != nil { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        let policy = """
-            upstreams:
-              secure:
-                url: https://127.0.0.1:\(port)
-                allow_addresses: [127.0.0.1/32]
-            """
-        let untrusted = try await Harness(policy: policy)
-        let refused = try untrusted.gateway("/secure/")
-        await untrusted.stop()
-        #expect(refused.status == 502)
-        #expect(refused.reason == "upstream_tls_error")
+        try await body(folder, port, cert)
+    }
 
-        let trusted = try await Harness(policy: policy, caFile: cert)
-        let reached = try trusted.gateway("/secure/")
-        let event = trusted.auditEvent(for: reached)
-        await trusted.stop()
-        #expect(reached.status == 200)
-        #expect(event?["upstream_status"] as? Int == 200)
+    @Test func selfSignedUpstreamIsRefusedUnlessItsCAIsConfigured() async throws {
+        try await Self.withServer { folder, port, cert in
+            try "hello".write(to: folder.appendingPathComponent("index.txt"), atomically: true, encoding: .utf8)
+            let policy = """
+                upstreams:
+                  secure:
+                    url: https://127.0.0.1:\(port)
+                    allow_addresses: [127.0.0.1/32]
+                """
+            let untrusted = try await Harness(policy: policy)
+            let refused = try untrusted.gateway("/secure/index.txt")
+            await untrusted.stop()
+            #expect(refused.status == 502)
+            #expect(refused.reason == "upstream_tls_error")
+
+            let trusted = try await Harness(policy: policy, caFile: cert)
+            let reached = try trusted.gateway("/secure/index.txt")
+            let event = trusted.auditEvent(for: reached)
+            await trusted.stop()
+            #expect(reached.status == 200 && reached.body == "hello")
+            #expect(event?["upstream_status"] as? Int == 200)
+        }
+    }
+
+    /// Back-pressure over TLS: libcurl pauses a relay while the client reads nothing, with TLS
+    /// records already decrypted or still buffered, and every byte arrives once it reads.
+    @Test func aPausedRelayOverTLSArrivesIntact() async throws {
+        try await Self.withServer { folder, port, cert in
+            var file = [UInt8](repeating: 0, count: 24 << 20)
+            for i in file.indices where i % 4096 == 0 { file[i] = UInt8(truncatingIfNeeded: i / 4096) }
+            try Data(file).write(to: folder.appendingPathComponent("big.bin"))
+            let policy = """
+                upstreams:
+                  secure:
+                    url: https://127.0.0.1:\(port)
+                    allow_addresses: [127.0.0.1/32]
+                    limits: { response_bytes: 64MiB, timeout: 60s }
+                """
+            let airlock = try await Harness(policy: policy, caFile: cert)
+            do {
+                let client = try BlockingClient(port: airlock.port)
+                defer { client.close() }
+                try client.send("GET /secure/big.bin HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                try await Task.sleep(for: .milliseconds(1500))
+                let (head, body) = try #require(RelayBackpressureTests.split(client.readToEnd()))
+                #expect(head.hasPrefix("HTTP/1.1 200 "))
+                let relayed = try #require(RelayBackpressureTests.dechunk(body), "the relayed body is not complete chunked encoding")
+                #expect(relayed.count == file.count && relayed == file, "the body differs after \(zip(relayed, file).prefix { $0 == $1 }.count) bytes")
+            } catch {
+                await airlock.stop()
+                throw error
+            }
+            await airlock.stop()
+        }
     }
 }
