@@ -88,9 +88,10 @@ public final class AirlockServer: Sendable {
         let addressGuard = AddressGuard(ownAddresses: [(address: own, port: port)])
         let resolver = Resolver(staticTable: policy.staticDNS)
         let client = UpstreamClient(engine: engine, resolver: resolver, addressGuard: addressGuard, caFile: configuration.caFile)
+        let limiter = CallLimiter(policy: policy)
         services.withLockedValue {
             $0 = ProxyServices(
-                policy: policy, exchange: Exchange(client: client, policy: policy), resolver: resolver,
+                policy: policy, exchange: Exchange(client: client, policy: policy, limiter: limiter), limiter: limiter, resolver: resolver,
                 addressGuard: addressGuard, audit: audit, firewall: firewall, inspectionPool: inspectionPool,
                 loops: Array(group.makeIterator()))
         }

@@ -16,7 +16,7 @@ extension ProxyHandler {
         let keepAlive = head.isKeepAlive
         let finalRecord = record
         guard services.begin(route.upstream) else {
-            refuseAfterCall(context: context, record: record, denial: services.slots(for: route.upstream).denial(route.upstream), close: !keepAlive)
+            refuseAfterCall(context: context, record: record, denial: services.limiter.denial(route.upstream), close: !keepAlive)
             return
         }
         let inbox = self.inbox ?? services.inbox(for: context.eventLoop)

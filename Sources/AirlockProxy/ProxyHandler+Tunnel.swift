@@ -13,13 +13,13 @@ extension ProxyHandler {
     func openTunnel(context: ChannelHandlerContext, record: CallRecord, tunnel: TunnelRoute) {
         // An open tunnel holds one of the upstream's slots until the client connection closes
         // (the glue closes the upstream side with it), however the tunnel ends or fails to open.
-        let slots = services.slots(for: tunnel.upstream)
-        guard slots.acquire() else {
+        let limiter = services.limiter, upstream = tunnel.upstream
+        guard limiter.acquire(upstream) else {
             state = .idle
-            refuse(context: context, record: record, denial: slots.denial(tunnel.upstream), close: true)
+            refuse(context: context, record: record, denial: limiter.denial(upstream), close: true)
             return
         }
-        context.channel.closeFuture.whenComplete { _ in slots.release() }
+        context.channel.closeFuture.whenComplete { _ in limiter.release(upstream) }
         state = .tunnelConnecting([])
         // From here the client speaks TLS (or anything): stop parsing HTTP. The request
         // sequencer goes first so no raw bytes reach a handler that expects HTTP parts.

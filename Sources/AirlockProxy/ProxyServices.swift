@@ -35,15 +35,15 @@ final class ProxyServices: Sendable {
     }
 
     private let inboxes: [ObjectIdentifier: LoopInbox]
-    /// Each upstream's calls and tunnels in flight, by upstream name.
-    private let slots: [String: CallSlots]
+    /// Each upstream's calls and tunnels in flight (shared with `exchange`, for redirect hops).
+    let limiter: CallLimiter
 
-    init(policy: Policy, exchange: Exchange, resolver: AirlockUpstream.Resolver, addressGuard: AddressGuard, audit: AuditLog,
+    init(policy: Policy, exchange: Exchange, limiter: CallLimiter, resolver: AirlockUpstream.Resolver, addressGuard: AddressGuard, audit: AuditLog,
          firewall: ResponseFirewall, inspectionPool: NIOThreadPool, loops: [EventLoop]) {
+        self.limiter = limiter
         self.firewall = firewall
         self.inspectionPool = inspectionPool
         self.inboxes = Dictionary(loops.map { (ObjectIdentifier($0), LoopInbox(loop: $0)) }, uniquingKeysWith: { a, _ in a })
-        self.slots = Dictionary(policy.upstreams.map { ($0.name, CallSlots(limit: $0.limits.concurrentCalls)) }, uniquingKeysWith: { a, _ in a })
         self.policy = policy
         self.exchange = exchange
         self.resolver = resolver
@@ -60,52 +60,22 @@ final class ProxyServices: Sendable {
         RequestID.make(sequence.withLockedValue { $0 += 1; return $0 })
     }
 
-    /// The slots of `upstream` (every upstream of the policy has its own, made at startup).
-    func slots(for upstream: Upstream) -> CallSlots {
-        slots[upstream.name] ?? CallSlots(limit: 0)
-    }
-
     /// Starts a call to `upstream` if one of its `limits.concurrent_calls` slots is free (false:
     /// refuse it). Calls are counted between decision and audit record, so a clean stop can wait for them.
     func begin(_ upstream: Upstream) -> Bool {
-        guard slots(for: upstream).acquire() else { return false }
+        guard limiter.acquire(upstream) else { return false }
         inFlight.withLockedValue { $0 += 1 }
         return true
     }
 
-    /// Ends a call that `begin` started (on the upstream it was routed to, whatever redirects followed).
+    /// Ends a call that `begin` started (on the upstream it was routed to; redirect hops to other
+    /// upstreams give their slots back themselves, see `Exchange`).
     func end(_ upstream: Upstream) {
         inFlight.withLockedValue { $0 -= 1 }
-        slots(for: upstream).release()
+        limiter.release(upstream)
     }
 
     var pending: Int { inFlight.withLockedValue { $0 } }
-}
-
-/// The calls and tunnels in flight to one upstream, held to its `limits.concurrent_calls`:
-/// a bulkhead, so that a slow or flooded upstream cannot take every connection, buffer and
-/// transfer slot from the others.
-final class CallSlots: Sendable {
-    let limit: Int
-    private let taken = NIOLockedValueBox<Int>(0)
-
-    init(limit: Int) { self.limit = limit }
-
-    /// Takes a slot; false, taking nothing, when all `limit` are in use.
-    func acquire() -> Bool {
-        taken.withLockedValue { count in
-            guard count < limit else { return false }
-            count += 1
-            return true
-        }
-    }
-
-    func release() { taken.withLockedValue { $0 -= 1 } }
-
-    /// The denial when none is free.
-    func denial(_ upstream: Upstream) -> Denial {
-        Denial(.concurrencyLimitExceeded, "\(upstream.name) already has \(limit) calls and tunnels in flight (limits.concurrent_calls)")
-    }
 }
 
 /// Facts about one call gathered on the way, turned into the audit event at the end.

@@ -25,11 +25,15 @@ public struct Exchange: Sendable {
 
     let client: UpstreamClient
     let policy: Policy
+    /// With a limiter, a hop to another upstream than those the call already holds takes one of
+    /// its slots until the call ends (the caller holds the first upstream's).
+    let limiter: CallLimiter?
 
     /// Creates an exchange runner.
-    public init(client: UpstreamClient, policy: Policy) {
+    public init(client: UpstreamClient, policy: Policy, limiter: CallLimiter? = nil) {
         self.client = client
         self.policy = policy
+        self.limiter = limiter
     }
 
     /// Performs the call for `route`.
@@ -38,12 +42,12 @@ public struct Exchange: Sendable {
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream? = nil,
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
-        hop(route: route, headers: headers, body: body, stream: stream, followed: 0, completion: completion)
+        hop(route: route, headers: headers, body: body, stream: stream, followed: 0, held: [route.upstream.name], completion: completion)
     }
 
     private func hop(
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream?, followed: Int,
-        completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
+        held: [String], completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
         client.send(route: route, headers: headers, body: body, stream: stream) { [self] result in
             let response: UpstreamResponse
@@ -78,10 +82,24 @@ public struct Exchange: Sendable {
             case .deny(let denial, _):
                 refuse("next hop refused: \(denial.reason.rawValue): \(denial.detail)")
             case .allow(let next):
+                var held = held, completion = completion
+                if let limiter, !held.contains(next.upstream.name) {
+                    guard limiter.acquire(next.upstream) else {
+                        let denial = limiter.denial(next.upstream)
+                        completion(.failure(UpstreamFailure(denial: Denial(denial.reason, "redirect to \(Self.redactedQuery(next.url.description)): \(denial.detail)"), address: nil)))
+                        return
+                    }
+                    held.append(next.upstream.name)
+                    let upstream = next.upstream, whenDone = completion
+                    completion = { result in
+                        limiter.release(upstream)
+                        whenDone(result)
+                    }
+                }
                 let sameOrigin = next.url.origin == route.url.origin
                 let nextHeaders = sameOrigin ? headers : HeaderFilter.crossOrigin(headers)
                 let nextBody = method == route.method ? body : []
-                hop(route: next, headers: nextHeaders, body: nextBody, stream: stream, followed: followed + 1, completion: completion)
+                hop(route: next, headers: nextHeaders, body: nextBody, stream: stream, followed: followed + 1, held: held, completion: completion)
             }
         }
     }

@@ -306,10 +306,19 @@ import Testing
             try await Task.sleep(for: .milliseconds(500))
             let refused = try airlock.curl(["-p", "-x", "http://127.0.0.1:\(airlock.port)", "http://tunnel.test:\(upstream.port)/v1/t"])
             #expect(refused.status == 503 && refused.reason == "concurrency_limit_exceeded")
+            // A followed redirect into the full upstream counts against it too.
+            let redirect = "/follower/v1/redirect-to?" + "http://tunnel.test:\(upstream.port)/v1/hop".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let hop = try airlock.gateway(redirect)
+            #expect(hop.status == 503 && hop.reason == "concurrency_limit_exceeded" && hop.body.contains("redirect to"), "\(hop.status) \(hop.body)")
+            #expect(!upstream.requests.contains { $0.uri == "/v1/hop" })
             #expect(try await held.hasPrefix("HTTP/1.1 200 Connection Established"))
             try await Task.sleep(for: .milliseconds(200))
             let after = try airlock.curl(["-p", "-x", "http://127.0.0.1:\(airlock.port)", "http://tunnel.test:\(upstream.port)/v1/t"])
             #expect(after.status == 200 && after.body.contains("/v1/t"), "a closed tunnel frees its slot")
+            let hopAfter = try airlock.gateway(redirect)
+            #expect(hopAfter.status == 200 && hopAfter.body.contains("/v1/hop"), "\(hopAfter.status) \(hopAfter.body)")
+            let again = try airlock.gateway(redirect)
+            #expect(again.status == 200, "a finished redirect hop gives its slot back")
         }
     }
 
