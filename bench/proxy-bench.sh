@@ -509,11 +509,15 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(
 
 # A small difference between two noisy numbers (the validation cost, two builds): the pair is
 # measured alternately ROUNDS times and the medians kept, so a burst of noise cannot land on one
-# side only. R_WINS[second] counts the rounds in which the second had more req/s.
-declare -A R_WINS=()
+# side only. R_WINS[second] counts the rounds in which the second had more req/s; R_PAIRED[second]
+# is the median (and range) of the per-round ratios second/first, req/s and CPU per request: the
+# two runs of a round share the machine's state of the moment, so their ratio is steadier than
+# the ratio of the medians when the machine drifts between rounds.
+declare -A R_WINS=() R_PAIRED=()
 alternate() {
     local first=$1 second=$2 r name
     declare -A runs=()
+    local rps_ratios="" cpu_ratios=""
     R_WINS[$second]=0
     for ((r = 0; r < ${ROUNDS:-3}; r++)); do
         for name in "$first" "$second"; do
@@ -523,7 +527,10 @@ alternate() {
             runs[$name-cpu]+="${R_CPU[$name]} "
         done
         ((R_RPS[$second] > R_RPS[$first])) && R_WINS[$second]=$((R_WINS[$second] + 1))
+        rps_ratios+="$(ratio3 "${R_RPS[$second]}" "${R_RPS[$first]}") "
+        cpu_ratios+="$(ratio3 "${R_CPU[$second]}" "${R_CPU[$first]}") "
     done
+    R_PAIRED[$second]="req/s $(spread $rps_ratios), CPU per request $(spread $cpu_ratios)"
     for name in "$first" "$second"; do
         R_RPS[$name]=$(median ${runs[$name]})
         R_P99[$name]=$(median ${runs[$name-p99]})ms
@@ -539,9 +546,13 @@ print_ab() {
     printf '%-4s %10s %10s %12s  %s\n' A "${R_RPS[ab-a]}" "${R_P99[ab-a]}" "${R_CPU[ab-a]}" "$AIRLOCK"
     printf '%-4s %10s %10s %12s  %s\n' B "${R_RPS[ab-b]}" "${R_P99[ab-b]}" "${R_CPU[ab-b]}" "$AIRLOCK_B"
     echo "B/A req/s = $(ratio "${R_RPS[ab-b]}" "${R_RPS[ab-a]}"), CPU per request B/A = $(ratio "${R_CPU[ab-b]}" "${R_CPU[ab-a]}"); B ahead in ${R_WINS[ab-b]} of ${ROUNDS:-3} rounds"
+    echo "B/A per round (median, range): ${R_PAIRED[ab-b]}"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
+# "median (min-max)" of numbers.
+spread() { printf '%s (%s-%s)' "$(median "$@")" "$(printf '%s\n' "$@" | sort -g | head -1)" "$(printf '%s\n' "$@" | sort -g | tail -1)"; }
 
 print_table() {
     echo

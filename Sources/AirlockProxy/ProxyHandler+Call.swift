@@ -52,7 +52,7 @@ extension ProxyHandler {
 
     func answer(context: ChannelHandlerContext, record: CallRecord, route: Route, keepAlive: Bool, result: Result<ExchangeResult, UpstreamFailure>) {
         var record = record
-        let clientBehind = relayWindow?.isWaiting ?? false
+        let window = relayWindow
         relayWindow = nil      // the transfer is over: nothing more will arrive to be paced
         uncredited = 0
         let outcome: ExchangeResult
@@ -65,7 +65,7 @@ extension ProxyHandler {
                 // cut the connection before the end of the message, after recording why.
                 // A relay paused for a client that reads too slowly runs into limits.timeout too:
                 // the record says so, so that the upstream is not blamed for the client's pace.
-                let waited = clientBehind ? " while the relay waited for the client to read (too slow for limits.timeout)" : ""
+                let waited = window?.isWaiting == true ? " while the relay waited for the client to read (too slow for limits.timeout)" : ""
                 let event = record.event(
                     decision: "deny", reason: failure.denial.reason,
                     detail: failure.denial.detail + waited + "; \(bytes) body bytes were already relayed, so the connection was closed",

@@ -42,12 +42,12 @@ public struct Exchange: Sendable {
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream? = nil,
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
-        hop(route: route, headers: headers, body: body, stream: stream, followed: 0, held: [route.upstream.name], completion: completion)
+        hop(route: route, headers: headers, body: body, stream: stream, followed: 0, first: route.upstream.name, held: [], completion: completion)
     }
 
     private func hop(
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream?, followed: Int,
-        held: [String], completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
+        first: String, held: [String], completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
         client.send(route: route, headers: headers, body: body, stream: stream) { [self] result in
             let response: UpstreamResponse
@@ -83,7 +83,7 @@ public struct Exchange: Sendable {
                 refuse("next hop refused: \(denial.reason.rawValue): \(denial.detail)")
             case .allow(let next):
                 var held = held, completion = completion
-                if let limiter, !held.contains(next.upstream.name) {
+                if let limiter, next.upstream.name != first, !held.contains(next.upstream.name) {
                     guard limiter.acquire(next.upstream) else {
                         let denial = limiter.denial(next.upstream)
                         completion(.failure(UpstreamFailure(denial: Denial(denial.reason, "redirect to \(Self.redactedQuery(next.url.description)): \(denial.detail)"), address: nil)))
@@ -99,7 +99,7 @@ public struct Exchange: Sendable {
                 let sameOrigin = next.url.origin == route.url.origin
                 let nextHeaders = sameOrigin ? headers : HeaderFilter.crossOrigin(headers)
                 let nextBody = method == route.method ? body : []
-                hop(route: next, headers: nextHeaders, body: nextBody, stream: stream, followed: followed + 1, held: held, completion: completion)
+                hop(route: next, headers: nextHeaders, body: nextBody, stream: stream, followed: followed + 1, first: first, held: held, completion: completion)
             }
         }
     }
