@@ -18,8 +18,9 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
     case clientNotPermitted = "client_not_permitted"
     // 404: a gateway path names no upstream.
     case unknownUpstream = "unknown_upstream"
-    // 407, 413, 429
+    // 407, 408, 413, 429
     case clientUnauthenticated = "client_unauthenticated"
+    case requestTimeout = "request_timeout"
     case requestTooLarge = "request_too_large"
     case rateLimited = "rate_limited"
     // 500: Airlock itself failed; the call was not made (fail closed).
@@ -51,6 +52,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
              .methodNotAllowed, .pathNotAllowed, .tunnelNotAllowed, .clientNotPermitted: 403
         case .unknownUpstream: 404
         case .clientUnauthenticated: 407
+        case .requestTimeout: 408
         case .requestTooLarge: 413
         case .rateLimited: 429
         case .internalError: 500
@@ -77,6 +79,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
         case .clientNotPermitted: "this client may not use this upstream"
         case .unknownUpstream: "the gateway path names no upstream"
         case .clientUnauthenticated: "the client did not authenticate to Airlock"
+        case .requestTimeout: "the request head did not arrive in time (10 s from its first byte: slowloris)"
         case .requestTooLarge: "the request body exceeds limits.request_bytes"
         case .rateLimited: "the client or upstream exceeded its rate limit"
         case .internalError: "Airlock failed internally; nothing was sent"

@@ -26,6 +26,8 @@ public final class AirlockServer: Sendable {
         public var caFile: String?
         /// The policy's response rules, compiled (nil: compiled from `policy` when the server is created).
         public var firewall: ResponseFirewall?
+        /// Time from a request head's first byte to its end; later is 408 `request_timeout` (slowloris).
+        public var headTimeout: TimeAmount = .seconds(10)
 
         /// Creates a configuration listening where the policy says.
         public init(policy: Policy, listen: Policy.Listen? = nil) {
@@ -59,6 +61,7 @@ public final class AirlockServer: Sendable {
     @discardableResult
     public func start() async throws -> (host: String, port: Int) {
         let services = self.services
+        let headTimeout = configuration.headTimeout
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -74,6 +77,7 @@ public final class AirlockServer: Sendable {
                     // Idle clients (and slowloris heads) are closed; tunnels get the same bound.
                     try pipeline.addHandler(IdleStateHandler(allTimeout: .seconds(Int64(shared.idleTimeoutSeconds))))
                     try pipeline.addHandler(HTTPResponseEncoder())
+                    try pipeline.addHandler(HeadDeadlineHandler(timeout: headTimeout))
                     try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)))
                     try pipeline.addHandler(RequestSequencer())
                     try pipeline.addHandler(ProxyHandler(services: shared))

@@ -30,6 +30,9 @@ extension ProxyHandler {
         if let decoder = try? pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {
             pipeline.removeHandler(decoder, promise: nil)
         }
+        if let deadline = try? pipeline.handler(type: HeadDeadlineHandler.self) {
+            pipeline.removeHandler(deadline, promise: nil)
+        }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
         let addressGuard = services.addressGuard

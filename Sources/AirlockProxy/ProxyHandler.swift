@@ -96,6 +96,21 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
+        if case .expired(let timeout)? = event as? HeadDeadlineHandler.Event {
+            // A head trickling in for longer than the deadline: 408 and close, audited; if an answer
+            // is still in flight (a pipelined head is the slow one), the connection is closed after
+            // the record, and that call is audited on its own.
+            let record = newRecord(method: "-", target: "-")
+            let denial = Denial(.requestTimeout, "no complete request head within \(timeout.nanoseconds / 1_000_000) ms of its first byte")
+            if case .idle = state {
+                refuse(context: context, record: record, denial: denial, close: true)
+                state = .discarding
+            } else {
+                let event = record.event(decision: "deny", reason: denial.reason, detail: denial.detail, status: denial.reason.status)
+                afterAudit(context: context, event: event) { _, context in context.close(promise: nil) }
+            }
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 

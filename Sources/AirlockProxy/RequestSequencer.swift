@@ -31,6 +31,12 @@ final class RequestSequencer: ChannelDuplexHandler, RemovableChannelHandler {
     private var readPending = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // The head deadline is met when the decoder has the head, held here or not.
+        switch unwrapInboundIn(data) {
+        case .head: context.triggerUserOutboundEvent(HeadDeadlineHandler.Event.headParsed, promise: nil)
+        case .end: context.triggerUserOutboundEvent(HeadDeadlineHandler.Event.requestEnded, promise: nil)
+        case .body: break
+        }
         guard held.isEmpty, admits(unwrapInboundIn(data)) else {
             held.append(.part(data))
             return

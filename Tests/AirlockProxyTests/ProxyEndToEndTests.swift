@@ -379,6 +379,52 @@ import Testing
         }
     }
 
+    /// Slowloris: a head trickling in byte by byte (each byte resets the idle timeout) gets 408
+    /// `request_timeout` once its deadline passes, audited, and the connection is closed; a head that
+    /// arrives in time on the same kind of connection, and a keep-alive connection idle between
+    /// requests for longer than the deadline, are served.
+    @Test func slowHeadsAreCutAtTheirDeadline() async throws {
+        let upstream = try await TestUpstream()
+        let policy = """
+            upstreams:
+              api:
+                url: http://127.0.0.1:\(upstream.port)
+                allow_addresses: [127.0.0.1/32]
+            """
+        let airlock = try await Harness(policy: policy, headTimeout: .milliseconds(800))
+        do {
+            let client = try BlockingClient(port: airlock.port)
+            defer { client.close() }
+            let started = ContinuousClock.now
+            for byte in "GET /api/slow HTTP/1.1\r\nHost: a\r\n".utf8 {
+                guard (try? client.send(String(decoding: [byte], as: UTF8.self))) != nil else { break }
+                try await Task.sleep(for: .milliseconds(40))
+                if ContinuousClock.now - started > .seconds(3) { break }
+            }
+            let answer = String(decoding: client.readToEnd(), as: UTF8.self)
+            #expect(answer.hasPrefix("HTTP/1.1 408 Request Timeout"), "\(answer)")
+            #expect(answer.contains("request_timeout"))
+            #expect(upstream.requests.isEmpty)
+            let event = try #require(airlock.auditEvents().first { $0["reason"] as? String == "request_timeout" })
+            #expect(event["decision"] as? String == "deny" && event["status"] as? Int == 408)
+
+            // In time, and idle longer than the deadline between two requests: both served.
+            let keepAlive = try BlockingClient(port: airlock.port)
+            defer { keepAlive.close() }
+            try keepAlive.send("GET /api/one HTTP/1.1\r\nHost: a\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(1200))
+            try keepAlive.send("GET /api/two HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            let both = String(decoding: keepAlive.readToEnd(), as: UTF8.self)
+            #expect(Self.statusLines(both) == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK"], "\(both)")
+        } catch {
+            await airlock.stop()
+            await upstream.stop()
+            throw error
+        }
+        await airlock.stop()
+        await upstream.stop()
+    }
+
     /// The status lines of the responses in `stream`, in order (a body need not end in CRLF).
     static func statusLines(_ stream: String) -> [String] {
         stream.matches(of: /HTTP\/1\.1 [0-9]{3}[^\r]*/).map { String($0.output) }

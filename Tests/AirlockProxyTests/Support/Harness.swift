@@ -1,6 +1,7 @@
 import AirlockPolicy
 import AirlockProxy
 import Foundation
+import NIOCore
 import Testing
 
 /// Starts a real Airlock (in process, on port 0) with a policy written to a temp folder,
@@ -12,7 +13,7 @@ final class Harness: Sendable {
     let auditPath: String
 
     /// `policyBody` is the YAML below the `listen`/`audit` lines the harness writes itself.
-    init(policy policyBody: String, listenPort: Int = 0, caFile: String? = nil) async throws {
+    init(policy policyBody: String, listenPort: Int = 0, caFile: String? = nil, headTimeout: TimeAmount? = nil) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         auditPath = folder.appendingPathComponent("audit.jsonl").path
@@ -23,6 +24,7 @@ final class Harness: Sendable {
         var configuration = AirlockServer.Configuration(policy: policy)
         configuration.threads = 2
         configuration.caFile = caFile
+        if let headTimeout { configuration.headTimeout = headTimeout }
         server = try AirlockServer(configuration: configuration)
         port = try await server.start().port
     }
