@@ -24,25 +24,40 @@ final class HeadDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let timeout: TimeAmount
     private var awaitingHead = true
-    private var timer: Scheduled<Void>?
+    /// When the head now awaited must be complete (set by its first bytes).
+    private var deadline: NIODeadline?
+    /// The one pending check of the deadline. Heads that arrive in time only clear `deadline`, so a
+    /// busy keep-alive connection costs a clock read per request and a timer per `timeout`, not a
+    /// timer scheduled and cancelled per request.
+    private var check: Scheduled<Void>?
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if awaitingHead, timer == nil {
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            let timeout = self.timeout
-            timer = context.eventLoop.scheduleTask(in: timeout) {
-                let (handler, context) = bound.value
-                handler.timer = nil
-                guard handler.awaitingHead else { return }
-                handler.awaitingHead = false   // one expiry per connection: the proxy handler closes it
-                context.fireUserInboundEventTriggered(Event.expired(timeout))
-            }
+        if awaitingHead, deadline == nil {
+            let due = NIODeadline.now() + timeout
+            deadline = due
+            if check == nil { scheduleCheck(context: context, at: due) }
         }
         context.fireChannelRead(data)
+    }
+
+    private func scheduleCheck(context: ChannelHandlerContext, at due: NIODeadline) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        check = context.eventLoop.scheduleTask(deadline: due) {
+            let (handler, context) = bound.value
+            handler.check = nil
+            guard handler.awaitingHead, let deadline = handler.deadline else { return }
+            guard NIODeadline.now() >= deadline else {
+                handler.scheduleCheck(context: context, at: deadline)   // a later head's deadline
+                return
+            }
+            handler.awaitingHead = false   // one expiry per connection: the proxy handler closes it
+            handler.deadline = nil
+            context.fireUserInboundEventTriggered(Event.expired(handler.timeout))
+        }
     }
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
@@ -53,8 +68,7 @@ final class HeadDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch event {
         case .headParsed:
             awaitingHead = false
-            timer?.cancel()
-            timer = nil
+            deadline = nil
         case .requestEnded:
             awaitingHead = true
         case .expired:
@@ -64,13 +78,13 @@ final class HeadDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        check?.cancel()
+        check = nil
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        check?.cancel()
+        check = nil
     }
 }
