@@ -104,7 +104,10 @@ public final class CurlEngine: @unchecked Sendable {
             for (request, completion) in submitted { start(request, completion) }
             for (easy, serial) in resumed {
                 guard let transfer = active[easy], transfer.serial == serial else { continue }
-                curl_easy_pause(transfer.easy, curlPauseContinue)
+                // Continuing runs the write callback with the held bytes at once; if that stops the
+                // transfer (its consumer left), the error may come back only here.
+                let code = curl_easy_pause(transfer.easy, curlPauseContinue)
+                if code != CURLE_OK { complete(transfer.easy, code) }
             }
             curl_multi_perform(multi, &running)
             collectFinished()
@@ -149,12 +152,16 @@ public final class CurlEngine: @unchecked Sendable {
         var left: Int32 = 0
         while let message = curl_multi_info_read(multi, &left) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
-            let code = message.pointee.data.result
-            curl_multi_remove_handle(multi, easy)
-            guard let transfer = active.removeValue(forKey: UInt(bitPattern: easy)) else { continue }
-            let result = transfer.finish(code)
-            if spareHandles.count < 64 { spareHandles.append(easy) } else { curl_easy_cleanup(easy) }
-            transfer.completion(result)
+            complete(easy, message.pointee.data.result)
         }
+    }
+
+    /// Ends the transfer of `easy` with `code`: out of the multi handle, its result to its completion.
+    private func complete(_ easy: UnsafeMutableRawPointer, _ code: CURLcode) {
+        curl_multi_remove_handle(multi, easy)
+        guard let transfer = active.removeValue(forKey: UInt(bitPattern: easy)) else { return }
+        let result = transfer.finish(code)
+        if spareHandles.count < 64 { spareHandles.append(easy) } else { curl_easy_cleanup(easy) }
+        transfer.completion(result)
     }
 }

@@ -162,18 +162,20 @@ private func transfer(_ pointer: UnsafeMutableRawPointer?) -> CurlTransfer? {
 private let curlWriteCallback: airlock_data_cb = { data, size, count, user in
     guard let t = transfer(user), let data else { return 0 }
     let n = size * count
+    // A consumer that left stops the transfer first, whatever else these bytes would cause.
+    let admission = t.streaming ? t.request.stream?.window?.admit(n, resume: t.resume) ?? .pass : .pass
+    switch admission {
+    case .pass: break
+    case .pause: return Int(CURL_WRITEFUNC_PAUSE)
+    case .stop:
+        t.consumerGone = true
+        return 0
+    }
     if t.received + n > t.request.maxResponseBytes {
         t.tooLarge = true
         return 0
     }
     if t.streaming, let stream = t.request.stream {
-        switch stream.window?.admit(n, resume: t.resume) ?? .pass {
-        case .pass: break
-        case .pause: return Int(CURL_WRITEFUNC_PAUSE)
-        case .stop:
-            t.consumerGone = true
-            return 0
-        }
         t.received += n
         stream.body(Array(UnsafeRawBufferPointer(start: data, count: n)))
         return n

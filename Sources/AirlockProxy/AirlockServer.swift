@@ -28,6 +28,9 @@ public final class AirlockServer: Sendable {
         public var firewall: ResponseFirewall?
         /// Time from a request head's first byte to its end; later is 408 `request_timeout` (slowloris).
         public var headTimeout: TimeAmount = .seconds(10)
+        /// Time without a byte read or written after which a client connection is closed (a request
+        /// whose body stopped arriving gets 408 `request_timeout` first).
+        public var idleTimeout: TimeAmount = .seconds(120)
 
         /// Creates a configuration listening where the policy says.
         public init(policy: Policy, listen: Policy.Listen? = nil) {
@@ -61,7 +64,7 @@ public final class AirlockServer: Sendable {
     @discardableResult
     public func start() async throws -> (host: String, port: Int) {
         let services = self.services
-        let headTimeout = configuration.headTimeout
+        let headTimeout = configuration.headTimeout, idleTimeout = configuration.idleTimeout
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -75,7 +78,7 @@ public final class AirlockServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     // Idle clients (and slowloris heads) are closed; tunnels get the same bound.
-                    try pipeline.addHandler(IdleStateHandler(allTimeout: .seconds(Int64(shared.idleTimeoutSeconds))))
+                    try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try pipeline.addHandler(HTTPResponseEncoder())
                     try pipeline.addHandler(HeadDeadlineHandler(timeout: headTimeout))
                     try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)))

@@ -18,8 +18,12 @@ final class HeadDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case headParsed
         /// Outbound: the request's end was parsed; the next bytes start the next head's deadline.
         case requestEnded
-        /// Inbound: a head was not complete in time.
+        /// Inbound: a head was not complete in time. Nothing more is read unless the proxy
+        /// handler answers `extend` (it closes the connection otherwise).
         case expired(TimeAmount)
+        /// Outbound: not now (a response is still in flight, and the slow head may be a pipelined
+        /// one whose rest waits unread): a new deadline from now.
+        case extend
     }
 
     private let timeout: TimeAmount
@@ -30,18 +34,26 @@ final class HeadDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// busy keep-alive connection costs a clock read per request and a timer per `timeout`, not a
     /// timer scheduled and cancelled per request.
     private var check: Scheduled<Void>?
+    /// Expired and not extended: the connection is being closed, no further request may start.
+    private var expired = false
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if awaitingHead, deadline == nil {
-            let due = NIODeadline.now() + timeout
-            deadline = due
-            if check == nil { scheduleCheck(context: context, at: due) }
+        guard !expired else { return }
+        // The CR LF some clients send after a body starts no head (the parser skips it).
+        if awaitingHead, deadline == nil, unwrapInboundIn(data).readableBytesView.contains(where: { $0 != 13 && $0 != 10 }) {
+            arm(context: context)
         }
         context.fireChannelRead(data)
+    }
+
+    private func arm(context: ChannelHandlerContext) {
+        let due = NIODeadline.now() + timeout
+        deadline = due
+        if check == nil { scheduleCheck(context: context, at: due) }
     }
 
     private func scheduleCheck(context: ChannelHandlerContext, at due: NIODeadline) {
@@ -54,8 +66,8 @@ final class HeadDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 handler.scheduleCheck(context: context, at: deadline)   // a later head's deadline
                 return
             }
-            handler.awaitingHead = false   // one expiry per connection: the proxy handler closes it
             handler.deadline = nil
+            handler.expired = true
             context.fireUserInboundEventTriggered(Event.expired(handler.timeout))
         }
     }
@@ -71,6 +83,9 @@ final class HeadDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
             deadline = nil
         case .requestEnded:
             awaitingHead = true
+        case .extend:
+            expired = false
+            if awaitingHead { arm(context: context) }
         case .expired:
             break
         }

@@ -92,26 +92,63 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent, case .idle = state {
-            context.close(promise: nil)
+        if event is IdleStateHandler.IdleStateEvent {
+            idle(context: context)
             return
         }
         if case .expired(let timeout)? = event as? HeadDeadlineHandler.Event {
-            // A head trickling in for longer than the deadline: 408 and close, audited; if an answer
-            // is still in flight (a pipelined head is the slow one), the connection is closed after
-            // the record, and that call is audited on its own.
-            let record = newRecord(method: "-", target: "-")
-            let denial = Denial(.requestTimeout, "no complete request head within \(timeout.nanoseconds / 1_000_000) ms of its first byte")
-            if case .idle = state {
-                refuse(context: context, record: record, denial: denial, close: true)
-                state = .discarding
-            } else {
-                let event = record.event(decision: "deny", reason: denial.reason, detail: denial.detail, status: denial.reason.status)
-                afterAudit(context: context, event: event) { _, context in context.close(promise: nil) }
-            }
+            headExpired(context: context, timeout: timeout)
             return
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Nothing read or written for the idle timeout. Between requests the connection is closed; a
+    /// request whose body stopped arriving is refused (audited) and closed too. A call in flight is
+    /// bounded by its own limits instead (its client may wait silently for the answer).
+    private func idle(context: ChannelHandlerContext) {
+        switch state {
+        case .idle, .discarding, .tunnelPending:
+            context.close(promise: nil)
+        case .receiving(let record, _, _, _):
+            state = .discarding
+            refuseAndClose(context: context, record: record,
+                           denial: Denial(.requestTimeout, "the request body stopped arriving (nothing read for the idle timeout)"))
+        case .waiting, .streaming, .tunnelConnecting:
+            break
+        }
+    }
+
+    /// A head trickling in for longer than the deadline (slowloris): 408, audited, and the
+    /// connection closed at once, not after the answer's bytes (a client that reads nothing would
+    /// hold it). While a response is still in flight the slow head may be a pipelined one whose
+    /// rest is unread in the socket: it gets a new deadline instead.
+    private func headExpired(context: ChannelHandlerContext, timeout: TimeAmount) {
+        switch state {
+        case .idle:
+            break
+        case .discarding:
+            // A refusal, already audited, is on its way and the connection closes after it; a
+            // client that neither reads it nor stops sending gets no more time.
+            context.close(promise: nil)
+            return
+        case .receiving, .waiting, .streaming, .tunnelPending, .tunnelConnecting:
+            context.triggerUserOutboundEvent(HeadDeadlineHandler.Event.extend, promise: nil)
+            return
+        }
+        state = .discarding
+        refuseAndClose(context: context, record: newRecord(method: "-", target: "-"),
+                       denial: Denial(.requestTimeout, "no complete request head within \(timeout.nanoseconds / 1_000_000) ms of its first byte"))
+    }
+
+    /// Audits the refusal, then sends it and closes without waiting for the client to read it.
+    private func refuseAndClose(context: ChannelHandlerContext, record: CallRecord, denial: Denial) {
+        let event = record.event(decision: "deny", reason: denial.reason, detail: denial.detail, status: denial.reason.status)
+        let (head, body) = ErrorBody.response(denial, requestID: record.requestID, close: true, allocator: context.channel.allocator)
+        afterAudit(context: context, event: event) { handler, context in
+            handler.write(context: context, head: head, body: body, close: false)
+            context.close(promise: nil)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

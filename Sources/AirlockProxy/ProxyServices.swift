@@ -22,8 +22,6 @@ final class ProxyServices: Sendable {
     let inspectionPool: NIOThreadPool
     /// Bodies up to this size are inspected inline on the event loop (cheaper than a thread hop).
     let inlineInspectionBytes = 64 << 10
-    /// Seconds without any read or write after which a client connection is closed.
-    let idleTimeoutSeconds = 120
     private let sequence = NIOLockedValueBox<UInt64>(0)
     private let inFlight = NIOLockedValueBox<Int>(0)
     private let drainingFlag = NIOLockedValueBox<Bool>(false)

@@ -389,9 +389,10 @@ import Testing
             upstreams:
               api:
                 url: http://127.0.0.1:\(upstream.port)
+                methods: [GET, POST]
                 allow_addresses: [127.0.0.1/32]
             """
-        let airlock = try await Harness(policy: policy, headTimeout: .milliseconds(800))
+        let airlock = try await Harness(policy: policy, headTimeout: .milliseconds(800), idleTimeout: .milliseconds(1500))
         do {
             let client = try BlockingClient(port: airlock.port)
             defer { client.close() }
@@ -416,6 +417,26 @@ import Testing
             try keepAlive.send("GET /api/two HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             let both = String(decoding: keepAlive.readToEnd(), as: UTF8.self)
             #expect(Self.statusLines(both) == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK"], "\(both)")
+
+            // The CR LF some clients send after a body starts no deadline.
+            let crlf = try BlockingClient(port: airlock.port)
+            defer { crlf.close() }
+            try crlf.send("POST /api/post HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok")
+            try await Task.sleep(for: .milliseconds(200))
+            try crlf.send("\r\n")
+            try await Task.sleep(for: .milliseconds(1000))
+            try crlf.send("GET /api/after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            let afterCRLF = String(decoding: crlf.readToEnd(), as: UTF8.self)
+            #expect(Self.statusLines(afterCRLF).last == "HTTP/1.1 200 OK", "\(afterCRLF)")
+
+            // A body that stops arriving: 408 at the idle timeout, audited, closed.
+            let stalled = try BlockingClient(port: airlock.port)
+            defer { stalled.close() }
+            try stalled.send("POST /api/stalled HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n0123456789")
+            let cut = String(decoding: stalled.readToEnd(), as: UTF8.self)
+            #expect(cut.hasPrefix("HTTP/1.1 408 ") && cut.contains("the request body stopped arriving"), "\(cut)")
+            #expect(!upstream.requests.contains { $0.uri == "/stalled" })
+            #expect(airlock.auditEvents().filter { $0["reason"] as? String == "request_timeout" }.count == 2)
         } catch {
             await airlock.stop()
             await upstream.stop()

@@ -13,7 +13,8 @@ final class Harness: Sendable {
     let auditPath: String
 
     /// `policyBody` is the YAML below the `listen`/`audit` lines the harness writes itself.
-    init(policy policyBody: String, listenPort: Int = 0, caFile: String? = nil, headTimeout: TimeAmount? = nil) async throws {
+    init(policy policyBody: String, listenPort: Int = 0, caFile: String? = nil, headTimeout: TimeAmount? = nil,
+         idleTimeout: TimeAmount? = nil) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         auditPath = folder.appendingPathComponent("audit.jsonl").path
@@ -25,6 +26,7 @@ final class Harness: Sendable {
         configuration.threads = 2
         configuration.caFile = caFile
         if let headTimeout { configuration.headTimeout = headTimeout }
+        if let idleTimeout { configuration.idleTimeout = idleTimeout }
         server = try AirlockServer(configuration: configuration)
         port = try await server.start().port
     }
