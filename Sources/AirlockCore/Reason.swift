@@ -79,7 +79,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
         case .clientNotPermitted: "this client may not use this upstream"
         case .unknownUpstream: "the gateway path names no upstream"
         case .clientUnauthenticated: "the client did not authenticate to Airlock"
-        case .requestTimeout: "the request head did not arrive in time (10 s from its first byte: slowloris), or its body stopped arriving"
+        case .requestTimeout: "the request head did not arrive in time (10 s from its first byte: slowloris), or its body trickles or stopped"
         case .requestTooLarge: "the request body exceeds limits.request_bytes"
         case .rateLimited: "the client or upstream exceeded its rate limit"
         case .internalError: "Airlock failed internally; nothing was sent"

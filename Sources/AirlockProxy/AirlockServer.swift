@@ -31,6 +31,9 @@ public final class AirlockServer: Sendable {
         /// Time without a byte read or written after which a client connection is closed (a request
         /// whose body stopped arriving gets 408 `request_timeout` first).
         public var idleTimeout: TimeAmount = .seconds(120)
+        /// Once `headTimeout` has passed since its head, a request body must have arrived at this
+        /// average rate (bytes per second) or more; slower is 408 `request_timeout` (a trickled body).
+        public var bodyMinRate = 1024
 
         /// Creates a configuration listening where the policy says.
         public init(policy: Policy, listen: Policy.Listen? = nil) {
@@ -100,7 +103,8 @@ public final class AirlockServer: Sendable {
             $0 = ProxyServices(
                 policy: policy, exchange: Exchange(client: client, policy: policy, limiter: limiter), limiter: limiter, resolver: resolver,
                 addressGuard: addressGuard, audit: audit, firewall: firewall, inspectionPool: inspectionPool,
-                loops: Array(group.makeIterator()))
+                loops: Array(group.makeIterator()),
+                bodyPace: (grace: UInt64(configuration.headTimeout.nanoseconds), minRate: configuration.bodyMinRate))
         }
         channel.withLockedValue { $0 = server }
         try await server.setOption(.autoRead, value: true).get()

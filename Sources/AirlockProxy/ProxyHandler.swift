@@ -142,7 +142,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Audits the refusal, then sends it and closes without waiting for the client to read it.
-    private func refuseAndClose(context: ChannelHandlerContext, record: CallRecord, denial: Denial) {
+    func refuseAndClose(context: ChannelHandlerContext, record: CallRecord, denial: Denial) {
         let event = record.event(decision: "deny", reason: denial.reason, detail: denial.detail, status: denial.reason.status)
         let (head, body) = ErrorBody.response(denial, requestID: record.requestID, close: true, allocator: context.channel.allocator)
         afterAudit(context: context, event: event) { handler, context in
@@ -230,6 +230,14 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         body.writeBuffer(&chunk)
+        // A trickled body: checked as each piece arrives (one that stops entirely meets the idle timeout).
+        let elapsed = DispatchTime.now().uptimeNanoseconds &- record.started
+        if elapsed > services.bodyPace.grace, Double(body.readableBytes) * 1e9 / Double(elapsed) < Double(services.bodyPace.minRate) {
+            state = .discarding
+            refuseAndClose(context: context, record: record, denial: Denial(
+                .requestTimeout, "the request body arrives slower than \(services.bodyPace.minRate) bytes/s (\(body.readableBytes) bytes in \(elapsed / 1_000_000) ms)"))
+            return
+        }
         state = .receiving(record, route, head, body)
     }
 

@@ -36,9 +36,14 @@ final class ProxyServices: Sendable {
     /// Each upstream's calls and tunnels in flight (shared with `exchange`, for redirect hops).
     let limiter: CallLimiter
 
+    /// A request body must arrive at `minRate` bytes per second on average once `grace` ns have
+    /// passed since its head (a body trickled in to hold a connection is refused).
+    let bodyPace: (grace: UInt64, minRate: Int)
+
     init(policy: Policy, exchange: Exchange, limiter: CallLimiter, resolver: AirlockUpstream.Resolver, addressGuard: AddressGuard, audit: AuditLog,
-         firewall: ResponseFirewall, inspectionPool: NIOThreadPool, loops: [EventLoop]) {
+         firewall: ResponseFirewall, inspectionPool: NIOThreadPool, loops: [EventLoop], bodyPace: (grace: UInt64, minRate: Int)) {
         self.limiter = limiter
+        self.bodyPace = bodyPace
         self.firewall = firewall
         self.inspectionPool = inspectionPool
         self.inboxes = Dictionary(loops.map { (ObjectIdentifier($0), LoopInbox(loop: $0)) }, uniquingKeysWith: { a, _ in a })

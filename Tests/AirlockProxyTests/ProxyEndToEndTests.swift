@@ -436,7 +436,27 @@ import Testing
             let cut = String(decoding: stalled.readToEnd(), as: UTF8.self)
             #expect(cut.hasPrefix("HTTP/1.1 408 ") && cut.contains("the request body stopped arriving"), "\(cut)")
             #expect(!upstream.requests.contains { $0.uri == "/stalled" })
-            #expect(airlock.auditEvents().filter { $0["reason"] as? String == "request_timeout" }.count == 2)
+            // A body trickled in below the minimum rate (1 KiB/s once the 800 ms have passed): 408.
+            let trickle = try BlockingClient(port: airlock.port)
+            defer { trickle.close() }
+            try trickle.send("POST /api/trickle HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n")
+            for _ in 0..<40 {
+                guard (try? trickle.send("x")) != nil else { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let slowBody = String(decoding: trickle.readToEnd(), as: UTF8.self)
+            #expect(slowBody.hasPrefix("HTTP/1.1 408 ") && slowBody.contains("arrives slower than 1024 bytes/s"), "\(slowBody)")
+            #expect(!upstream.requests.contains { $0.uri == "/trickle" })
+            #expect(airlock.auditEvents().filter { $0["reason"] as? String == "request_timeout" }.count == 3)
+
+            // A body that arrives at a normal pace after a pause shorter than the grace is fine.
+            let paused = try BlockingClient(port: airlock.port)
+            defer { paused.close() }
+            try paused.send("POST /api/paused HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nConnection: close\r\n\r\nab")
+            try await Task.sleep(for: .milliseconds(300))
+            try paused.send("cd")
+            let pausedAnswer = String(decoding: paused.readToEnd(), as: UTF8.self)
+            #expect(pausedAnswer.hasPrefix("HTTP/1.1 200 "), "\(pausedAnswer)")
         } catch {
             await airlock.stop()
             await upstream.stop()
