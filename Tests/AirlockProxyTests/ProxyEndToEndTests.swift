@@ -371,6 +371,17 @@ import Testing
         }
     }
 
+    /// Sends each piece on one connection, waiting after each as given, then reads until the server closes.
+    static func sendPausing(port: Int, _ pieces: [(text: String, thenWait: Duration)]) async throws -> String {
+        let client = try BlockingClient(port: port)
+        defer { client.close() }
+        for piece in pieces {
+            try client.send(piece.text)
+            try await Task.sleep(for: piece.thenWait)
+        }
+        return String(decoding: client.readToEnd(), as: UTF8.self)
+    }
+
     /// Runs a blocking client (curl in a child process) on a thread of its own: on the
     /// cooperative pool, two of them would take every thread of this 2-core machine.
     func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -410,23 +421,18 @@ import Testing
             #expect(event["decision"] as? String == "deny" && event["status"] as? Int == 408)
 
             // In time, and idle longer than the deadline between two requests: both served.
-            let keepAlive = try BlockingClient(port: airlock.port)
-            defer { keepAlive.close() }
-            try keepAlive.send("GET /api/one HTTP/1.1\r\nHost: a\r\n\r\n")
-            try await Task.sleep(for: .milliseconds(1200))
-            try keepAlive.send("GET /api/two HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-            let both = String(decoding: keepAlive.readToEnd(), as: UTF8.self)
+            let both = try await Self.sendPausing(port: airlock.port, [
+                ("GET /api/one HTTP/1.1\r\nHost: a\r\n\r\n", .milliseconds(1200)),
+                ("GET /api/two HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", .zero),
+            ])
             #expect(Self.statusLines(both) == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK"], "\(both)")
 
             // The CR LF some clients send after a body starts no deadline.
-            let crlf = try BlockingClient(port: airlock.port)
-            defer { crlf.close() }
-            try crlf.send("POST /api/post HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok")
-            try await Task.sleep(for: .milliseconds(200))
-            try crlf.send("\r\n")
-            try await Task.sleep(for: .milliseconds(1000))
-            try crlf.send("GET /api/after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-            let afterCRLF = String(decoding: crlf.readToEnd(), as: UTF8.self)
+            let afterCRLF = try await Self.sendPausing(port: airlock.port, [
+                ("POST /api/post HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok", .milliseconds(200)),
+                ("\r\n", .milliseconds(1000)),
+                ("GET /api/after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", .zero),
+            ])
             #expect(Self.statusLines(afterCRLF).last == "HTTP/1.1 200 OK", "\(afterCRLF)")
 
             // A body that stops arriving: 408 at the idle timeout, audited, closed.
@@ -450,12 +456,10 @@ import Testing
             #expect(airlock.auditEvents().filter { $0["reason"] as? String == "request_timeout" }.count == 3)
 
             // A body that arrives at a normal pace after a pause shorter than the grace is fine.
-            let paused = try BlockingClient(port: airlock.port)
-            defer { paused.close() }
-            try paused.send("POST /api/paused HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nConnection: close\r\n\r\nab")
-            try await Task.sleep(for: .milliseconds(300))
-            try paused.send("cd")
-            let pausedAnswer = String(decoding: paused.readToEnd(), as: UTF8.self)
+            let pausedAnswer = try await Self.sendPausing(port: airlock.port, [
+                ("POST /api/paused HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nConnection: close\r\n\r\nab", .milliseconds(300)),
+                ("cd", .zero),
+            ])
             #expect(pausedAnswer.hasPrefix("HTTP/1.1 200 "), "\(pausedAnswer)")
         } catch {
             await airlock.stop()
