@@ -112,7 +112,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
         case .receiving(let record, _, _, _):
             state = .discarding
-            refuseAndClose(context: context, record: record,
+            refuse(context: context, record: record, close: true, atOnce: true,
                            denial: Denial(.requestTimeout, "the request body stopped arriving (nothing read for the idle timeout)"))
         case .waiting, .streaming, .tunnelConnecting:
             break
@@ -137,18 +137,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         state = .discarding
-        refuseAndClose(context: context, record: newRecord(method: "-", target: "-"),
+        refuse(context: context, record: newRecord(method: "-", target: "-"), close: true, atOnce: true,
                        denial: Denial(.requestTimeout, "no complete request head within \(timeout.nanoseconds / 1_000_000) ms of its first byte"))
-    }
-
-    /// Audits the refusal, then sends it and closes without waiting for the client to read it.
-    func refuseAndClose(context: ChannelHandlerContext, record: CallRecord, denial: Denial) {
-        let event = record.event(decision: "deny", reason: denial.reason, detail: denial.detail, status: denial.reason.status)
-        let (head, body) = ErrorBody.response(denial, requestID: record.requestID, close: true, allocator: context.channel.allocator)
-        afterAudit(context: context, event: event) { handler, context in
-            handler.write(context: context, head: head, body: body, close: false)
-            context.close(promise: nil)
-        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -234,7 +224,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         let elapsed = DispatchTime.now().uptimeNanoseconds &- record.started
         if elapsed > services.bodyPace.grace, Double(body.readableBytes) * 1e9 / Double(elapsed) < Double(services.bodyPace.minRate) {
             state = .discarding
-            refuseAndClose(context: context, record: record, denial: Denial(
+            refuse(context: context, record: record, close: true, atOnce: true, denial: Denial(
                 .requestTimeout, "the request body arrives slower than \(services.bodyPace.minRate) bytes/s (\(body.readableBytes) bytes in \(elapsed / 1_000_000) ms)"))
             return
         }
@@ -265,10 +255,17 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Audits the refusal, then answers with the error (and closes if asked).
     func refuse(context: ChannelHandlerContext, record: CallRecord, denial: Denial, close: Bool) {
+        refuse(context: context, record: record, close: close, atOnce: false, denial: denial)
+    }
+
+    /// As `refuse`; with `atOnce` the connection is closed right after the answer is handed to it,
+    /// not once the client has taken it (a client that is being cut off may read nothing).
+    func refuse(context: ChannelHandlerContext, record: CallRecord, close: Bool, atOnce: Bool, denial: Denial) {
         let event = record.event(decision: "deny", reason: denial.reason, detail: denial.detail, status: denial.reason.status)
         let (head, body) = ErrorBody.response(denial, requestID: record.requestID, close: close, allocator: context.channel.allocator)
         afterAudit(context: context, event: event) { handler, context in
-            handler.write(context: context, head: head, body: body, close: close)
+            handler.write(context: context, head: head, body: body, close: close && !atOnce)
+            if close && atOnce { context.close(promise: nil) }
         }
     }
 

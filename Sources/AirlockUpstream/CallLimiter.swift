@@ -8,9 +8,7 @@ import Foundation
 /// it follows a redirect to another upstream, against that one too.
 public final class CallLimiter: @unchecked Sendable {
     private final class Counter {
-        let limit: Int
         var taken = 0          // under the limiter's lock
-        init(limit: Int) { self.limit = limit }
     }
 
     private let lock = NSLock()
@@ -18,7 +16,7 @@ public final class CallLimiter: @unchecked Sendable {
 
     /// One counter per upstream of `policy`, made once.
     public init(policy: Policy) {
-        counters = Dictionary(policy.upstreams.map { ($0.name, Counter(limit: $0.limits.concurrentCalls)) }, uniquingKeysWith: { a, _ in a })
+        counters = Dictionary(policy.upstreams.map { ($0.name, Counter()) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Takes one of `upstream`'s slots; false, taking nothing, when all are in use (an upstream
@@ -27,7 +25,7 @@ public final class CallLimiter: @unchecked Sendable {
         guard let counter = counters[upstream.name] else { return false }
         lock.lock()
         defer { lock.unlock() }
-        guard counter.taken < counter.limit else { return false }
+        guard counter.taken < upstream.limits.concurrentCalls else { return false }
         counter.taken += 1
         return true
     }

@@ -71,8 +71,10 @@ import Testing
         }
     }
 
-    /// Back-pressure over TLS: libcurl pauses a relay while the client reads nothing, with TLS
-    /// records already decrypted or still buffered, and every byte arrives once it reads.
+    /// Back-pressure over TLS: a relay of 24 MiB to a client that reads nothing for 1.5 s (past the
+    /// kernel buffers, so libcurl pauses it with TLS records decrypted or still buffered) arrives
+    /// byte-identical once it reads. This guards the pause and continue against losing or repeating
+    /// bytes over TLS; that the pause bounds memory is `RelayBackpressureTests`' to show.
     @Test func aPausedRelayOverTLSArrivesIntact() async throws {
         try await Self.withServer { folder, port, cert in
             var file = [UInt8](repeating: 0, count: 24 << 20)
