@@ -19,6 +19,7 @@ extension AuditEvent {
         field(&out, "\"time\":", quoted: Self.rfc3339(time))
         field(&out, ",\"request_id\":", quoted: requestID)
         field(&out, ",\"client\":", quoted: client)
+        field(&out, ",\"client_address\":", quoted: clientAddress)
         field(&out, ",\"mode\":", quoted: mode)
         field(&out, ",\"method\":", quoted: method)
         field(&out, ",\"url\":", quoted: url)

@@ -6,7 +6,10 @@
 public struct AuditEvent: Sendable, Equatable {
     public var time: Double            // seconds since 1970
     public var requestID: String
+    /// The client's policy name when it was identified, else its address.
     public var client: String
+    /// The address the client connected from.
+    public var clientAddress: String?
     public var mode: String
     public var method: String
     public var url: String
@@ -31,7 +34,7 @@ public struct AuditEvent: Sendable, Equatable {
 
     /// Creates an event; optional fields default to absent.
     public init(
-        time: Double, requestID: String, client: String, mode: String, method: String, url: String,
+        time: Double, requestID: String, client: String, clientAddress: String? = nil, mode: String, method: String, url: String,
         upstream: String? = nil, host: String? = nil, port: Int? = nil, address: String? = nil,
         decision: String, reason: String? = nil, detail: String? = nil,
         rule: String? = nil, location: String? = nil, keyword: String? = nil, status: Int,
@@ -40,6 +43,7 @@ public struct AuditEvent: Sendable, Equatable {
         self.time = time
         self.requestID = requestID
         self.client = client
+        self.clientAddress = clientAddress
         self.mode = mode
         self.method = method
         self.url = url

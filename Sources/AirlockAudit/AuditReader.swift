@@ -15,9 +15,12 @@ public struct AuditReader {
         public var upstream: String?
         /// Keep only this reason code.
         public var reason: String?
+        /// Keep only this client: its name, or the address it connected from.
+        public var client: String?
 
         /// A filter; nil fields match everything.
-        public init(since: Double? = nil, decision: String? = nil, upstream: String? = nil, reason: String? = nil) {
+        public init(since: Double? = nil, decision: String? = nil, upstream: String? = nil, reason: String? = nil, client: String? = nil) {
+            self.client = client
             self.since = since
             self.decision = decision
             self.upstream = upstream
@@ -29,6 +32,7 @@ public struct AuditReader {
             if let decision, e.decision != decision { return false }
             if let upstream, e.upstream != upstream { return false }
             if let reason, e.reason != reason { return false }
+            if let client, e.client != client && e.clientAddress != client { return false }
             return true
         }
     }
@@ -60,7 +64,7 @@ public struct AuditReader {
         func string(_ key: String) -> String? { object[key] as? String }
         func int(_ key: String) -> Int? { (object[key] as? NSNumber)?.intValue }
         return AuditEvent(
-            time: time, requestID: string("request_id") ?? "", client: string("client") ?? "",
+            time: time, requestID: string("request_id") ?? "", client: string("client") ?? "", clientAddress: string("client_address"),
             mode: string("mode") ?? "", method: string("method") ?? "", url: string("url") ?? "",
             upstream: string("upstream"), host: string("host"), port: int("port"), address: string("address"),
             decision: decision, reason: string("reason"), detail: string("detail"),

@@ -7,11 +7,15 @@ public struct Denial: Error, Sendable, Equatable, CustomStringConvertible {
     public let reason: Reason
     /// A readable explanation naming the rule or value involved.
     public let detail: String
+    /// Seconds after which a retry may succeed (`Retry-After`), for refusals that pass: a rate
+    /// limit says when; nil leaves it to the status (503: 1 s; otherwise none).
+    public let retryAfter: Int?
 
     /// Creates a refusal with its code and an explanation.
-    public init(_ reason: Reason, _ detail: String) {
+    public init(_ reason: Reason, _ detail: String, retryAfter: Int? = nil) {
         self.reason = reason
         self.detail = detail
+        self.retryAfter = retryAfter
     }
 
     /// `reason: detail`, for logs and CLI output.

@@ -10,6 +10,8 @@ public struct Route: Sendable {
     public let method: String
     /// The path below the upstream's base path (what response rules match, in every mode).
     public let subpath: String
+    /// The caller's client name (nil: unidentified); every redirect hop is decided for it too.
+    public let client: String?
     /// In `mode: report`, the refusal that enforce mode would have made.
     public let wouldDeny: Denial?
 }

@@ -1,3 +1,5 @@
+import AirlockCore
+
 /// Resource limits for one upstream (OWASP API4: unrestricted resource consumption).
 public struct Limits: Sendable, Equatable {
     /// Largest response body accepted from the upstream; larger is `response_too_large`.
@@ -14,6 +16,47 @@ public struct Limits: Sendable, Equatable {
     /// Calls in flight plus open tunnels allowed at once for the upstream (a bulkhead: a slow or
     /// flooded upstream cannot take every connection, thread and buffer); more is `concurrency_limit_exceeded`.
     public var concurrentCalls: Int
+    /// Calls per client allowed by a token bucket (`rate: 10/s`, `burst: 20`); nil: no rate limit.
+    /// More is `rate_limited`.
+    public var rate: Rate?
+
+    /// A token bucket: `perSecond` calls on average, at most `burst` at once.
+    public struct Rate: Sendable, Equatable {
+        /// Calls allowed per `seconds`.
+        public let calls: Int
+        /// The period of `calls`: 1 (`/s`), 60 (`/m`) or 3600 (`/h`).
+        public let seconds: Int
+        /// The bucket's size: calls a client may make at once after a quiet spell.
+        public let burst: Int
+
+        /// Creates a rate; `burst` defaults to one second's worth of calls, at least 1.
+        public init(calls: Int, seconds: Int, burst: Int? = nil) {
+            self.calls = calls
+            self.seconds = seconds
+            self.burst = burst ?? max(1, (calls + seconds - 1) / seconds)
+        }
+
+        /// Calls per second on average.
+        public var perSecond: Double { Double(calls) / Double(seconds) }
+
+        /// `10/s burst 10`.
+        public var description: String {
+            "\(calls)/\(seconds == 1 ? "s" : seconds == 60 ? "m" : "h") burst \(burst)"
+        }
+
+        /// Parses `10/s`, `600/m`, `1000/h` (a whole number of calls, 1 to 1000000).
+        public static func parse(_ text: String) -> (calls: Int, seconds: Int)? {
+            let parts = text.trimmingSpaces().split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, let calls = Int(parts[0].trimmingSpaces()), (1...1_000_000).contains(calls),
+                  parts[0].trimmingSpaces().utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            switch parts[1].trimmingSpaces() {
+            case "s": return (calls, 1)
+            case "m", "min": return (calls, 60)
+            case "h": return (calls, 3600)
+            default: return nil
+            }
+        }
+    }
 
     /// Conservative defaults: 5 MiB responses, 1 MiB requests, 3 s connect, 15 s total, 100:1 compression,
     /// 256 concurrent calls.
@@ -35,6 +78,7 @@ public struct Limits: Sendable, Equatable {
         "response_bytes \(Self.size(responseBytes)), request_bytes \(Self.size(requestBytes)), "
             + "connect_timeout \(Self.duration(connectTimeoutMs)), timeout \(Self.duration(timeoutMs)), "
             + "compression_ratio \(compressionRatio), concurrent_calls \(concurrentCalls)"
+            + (rate.map { ", rate \($0.description)" } ?? "")
     }
 
     static func size(_ bytes: Int) -> String {

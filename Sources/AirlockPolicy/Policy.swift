@@ -48,6 +48,8 @@ public struct Policy: Sendable {
     public var auditFile: String
     /// Static name → addresses table, consulted before real DNS (tests, split horizon).
     public var staticDNS: [String: [IPAddress]]
+    /// The internal clients the policy names (empty: nobody is identified, every caller is anonymous).
+    public var clients: ClientDirectory
     /// Upstreams in file order (order matters for forward-mode host matches).
     public var upstreams: [Upstream]
     /// The files this policy was loaded from.
@@ -56,7 +58,8 @@ public struct Policy: Sendable {
     private var byName: [String: Int]
 
     /// Creates a policy from validated parts.
-    public init(listen: Listen, auditFile: String, staticDNS: [String: [IPAddress]], upstreams: [Upstream], sources: [String]) {
+    public init(listen: Listen, auditFile: String, staticDNS: [String: [IPAddress]], clients: ClientDirectory = .empty, upstreams: [Upstream], sources: [String]) {
+        self.clients = clients
         self.listen = listen
         self.auditFile = auditFile
         self.staticDNS = staticDNS

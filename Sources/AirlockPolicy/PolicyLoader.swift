@@ -6,7 +6,7 @@ import Yams
 /// Parse, then validate: the YAML tree is read into settings, every problem is collected
 /// with its file and line, and only a policy without any problem is returned.
 public enum PolicyLoader {
-    static let topKeys: Set<String> = ["listen", "audit", "dns", "defaults", "upstreams"]
+    static let topKeys: Set<String> = ["listen", "audit", "dns", "clients", "defaults", "upstreams"]
 
     /// Loads `path` (a `.yaml`/`.yml` file, or a folder whose such files are merged in name order).
     public static func load(path: String) throws(PolicyErrors) -> Policy {
@@ -55,6 +55,7 @@ struct MergeState {
     var defaults = UpstreamDefaults()
     var defaultsFile: String?
     var rawUpstreams: [(name: String, node: Node, keyNode: Node, file: String)] = []
+    var rawClients: [(name: String, node: Node, keyNode: Node, file: String)] = []
     var sources: [String] = []
 
     mutating func read(file: String) {
@@ -104,6 +105,10 @@ struct MergeState {
                 for (name, nameNode, unode) in reader.mapping(value, context: "upstreams") {
                     rawUpstreams.append((name, unode, nameNode, file))
                 }
+            case "clients":
+                for (name, nameNode, cnode) in reader.mapping(value, context: "clients") {
+                    rawClients.append((name, cnode, nameNode, file))
+                }
             default:
                 break
             }
@@ -142,14 +147,39 @@ struct MergeState {
         }
     }
 
+    /// The clients of every file, then the defaults' client list, which may name any of them.
+    mutating func finishClients() -> ClientDirectory {
+        var clients: [(Client, Node, String)] = []
+        var seen: [String: String] = [:]
+        for raw in rawClients {
+            var reader = YAMLReader(file: raw.file)
+            if let previous = seen[raw.name] {
+                reader.fail(raw.keyNode, "client '\(raw.name)' is already defined in \(previous)")
+            } else if let client = ClientParser.parse(name: raw.name, nameNode: raw.keyNode, node: raw.node, reader: &reader) {
+                clients.append((client, raw.keyNode, raw.file))
+            }
+            seen[raw.name] = raw.file
+            errors += reader.errors
+        }
+        ClientParser.checkOverlaps(clients, errors: &errors)
+        let directory = ClientDirectory(clients: clients.map(\.0))
+        if let node = defaults.clientsNode, let file = defaultsFile {
+            var reader = YAMLReader(file: file)
+            defaults.clients = ClientParser.list(node, context: "defaults.clients", directory: directory, reader: &reader)
+            errors += reader.errors
+        }
+        return directory
+    }
+
     mutating func finish(root: String) throws(PolicyErrors) -> Policy {
+        let directory = finishClients()
         var upstreams: [Upstream] = []
         var seen: [String: String] = [:]
         for raw in rawUpstreams {
             var reader = YAMLReader(file: raw.file)
             if let previous = seen[raw.name] {
                 reader.fail(raw.keyNode, "upstream '\(raw.name)' is already defined in \(previous)")
-            } else if let upstream = UpstreamParser.parse(name: raw.name, nameNode: raw.keyNode, node: raw.node, defaults: defaults, reader: &reader) {
+            } else if let upstream = UpstreamParser.parse(name: raw.name, nameNode: raw.keyNode, node: raw.node, defaults: defaults, directory: directory, reader: &reader) {
                 upstreams.append(upstream)
             }
             seen[raw.name] = raw.file
@@ -160,7 +190,7 @@ struct MergeState {
         }
         guard errors.isEmpty else { throw PolicyErrors(errors) }
         let audit = auditFile?.0 ?? PolicyLoader.resolve(".airlock/audit.jsonl", relativeTo: sources.first ?? root)
-        return Policy(listen: listen?.0 ?? Policy.defaultListen, auditFile: audit, staticDNS: staticDNS, upstreams: upstreams, sources: sources)
+        return Policy(listen: listen?.0 ?? Policy.defaultListen, auditFile: audit, staticDNS: staticDNS, clients: directory, upstreams: upstreams, sources: sources)
     }
 
     static func yamlError(_ error: YamlError, file: String) -> PolicyError {

@@ -10,7 +10,9 @@ public enum Router {
     ///
     /// Origin-form requests are routed by their path only, never by the `Host` header, so a
     /// client cannot reach an upstream by lying about Host (the classic Host-header SSRF).
-    public static func gateway(policy: Policy, method: String, target: String) -> Decision<Route> {
+    /// `client` is the caller's name when the policy identified it (nil: unidentified).
+    public static func gateway(policy: Policy, client clientName: String? = nil, method: String, target: String) -> Decision<Route> {
+        let client = Caller(clientName, policy)
         guard target.hasPrefix("/") else { return .deny(Denial(.malformedURL, "request target must start with '/'"), upstream: nil) }
         let (path, query) = splitQuery(target)
         if let problem = rawPathProblem(path) { return .deny(problem, upstream: nil) }
@@ -35,22 +37,23 @@ public enum Router {
         let base = upstream.url
         let url = TargetURL(scheme: base.scheme, host: base.host, port: base.port, explicitPort: base.explicitPort,
                             path: upstream.basePath + rest, query: query)
-        return requestRules(upstream: upstream, url: url, method: method, subpath: rest)
+        return requestRules(upstream: upstream, url: url, client: client, method: method, subpath: rest)
     }
 
     /// Forward-proxy mode: `absoluteURL` is the absolute-form request target.
-    public static func forward(policy: Policy, method: String, absoluteURL: String) -> Decision<Route> {
+    public static func forward(policy: Policy, client: String? = nil, method: String, absoluteURL: String) -> Decision<Route> {
         let url: TargetURL
         do {
             url = try URLParser.parse(absoluteURL)
         } catch {
             return .deny(Denial(.malformedURL, error.message), upstream: nil)
         }
-        return forward(policy: policy, method: method, url: url)
+        return forward(policy: policy, client: client, method: method, url: url)
     }
 
     /// Forward-proxy mode on a parsed URL (also used for every redirect hop).
-    public static func forward(policy: Policy, method: String, url: TargetURL) -> Decision<Route> {
+    public static func forward(policy: Policy, client clientName: String? = nil, method: String, url: TargetURL) -> Decision<Route> {
+        let client = Caller(clientName, policy)
         if let problem = rawPathProblem(url.path) { return .deny(problem, upstream: nil) }
         guard url.scheme == "http" || url.scheme == "https" else {
             return .deny(Denial(.schemeNotAllowed, "scheme '\(url.scheme)' is not http or https"), upstream: nil)
@@ -60,7 +63,7 @@ public enum Router {
         var reported: Route?
         var firstDenial: (Denial, Upstream)?
         for upstream in candidates {
-            switch forwardRules(upstream: upstream, url: url, method: method) {
+            switch forwardRules(upstream: upstream, url: url, client: client, method: method) {
             case .allow(let route):
                 if route.wouldDeny == nil { return .allow(route) }
                 if reported == nil { reported = route }
@@ -76,7 +79,9 @@ public enum Router {
     }
 
     /// Tunnel mode: `authority` is the CONNECT target `host:port`.
-    public static func tunnel(policy: Policy, authority: String) -> Decision<TunnelRoute> {
+    /// Tunnels have no report mode: every refusal here is enforced.
+    public static func tunnel(policy: Policy, client clientName: String? = nil, authority: String) -> Decision<TunnelRoute> {
+        let client = Caller(clientName, policy)
         let host: TargetURL.Host
         let port: Int
         do {
@@ -94,12 +99,25 @@ public enum Router {
         guard upstream.ports.contains(port) else {
             return .deny(Denial(.portNotAllowed, "port \(port) is not in upstream '\(upstream.name)' ports \(upstream.ports.sorted())"), upstream: upstream)
         }
+        if let denial = upstream.clientDenial(client.name, authenticated: client.authenticated) { return .deny(denial, upstream: upstream) }
         return .allow(TunnelRoute(upstream: upstream, host: host, port: port))
     }
 
     // MARK: - Rules
 
-    static func forwardRules(upstream: Upstream, url: TargetURL, method: String) -> Decision<Route> {
+    /// Who is asking, as the client rules need it: the name, and whether it proved it with a token
+    /// (the only way a token client is identified).
+    struct Caller {
+        let name: String?
+        let authenticated: Bool
+
+        init(_ name: String?, _ policy: Policy) {
+            self.name = name
+            authenticated = name.flatMap { policy.clients.client(named: $0)?.tokenDigest } != nil
+        }
+    }
+
+    static func forwardRules(upstream: Upstream, url: TargetURL, client: Caller, method: String) -> Decision<Route> {
         guard url.scheme == upstream.url.scheme else {
             return .deny(Denial(.schemeNotAllowed, "upstream '\(upstream.name)' is \(upstream.url.scheme), not \(url.scheme)" + (upstream.url.scheme == "https" ? " (use gateway mode, or HTTPS_PROXY)" : "")), upstream: upstream)
         }
@@ -114,21 +132,23 @@ public enum Router {
             subpath = String(subpath.dropFirst(upstream.basePath.count))
             if subpath.isEmpty { subpath = "/" }
         }
-        return requestRules(upstream: upstream, url: url, method: method, subpath: subpath)
+        return requestRules(upstream: upstream, url: url, client: client, method: method, subpath: subpath)
     }
 
-    /// Method and path rules, shared by gateway and forward mode; `mode: report` turns a
+    /// Client, method and path rules, shared by gateway and forward mode; `mode: report` turns a
     /// refusal here into an allowed route that carries the refusal for the audit log.
-    static func requestRules(upstream: Upstream, url: TargetURL, method: String, subpath: String) -> Decision<Route> {
+    static func requestRules(upstream: Upstream, url: TargetURL, client: Caller, method: String, subpath: String) -> Decision<Route> {
         var denial: Denial?
-        if !upstream.methods.contains(method) {
+        if let refused = upstream.clientDenial(client.name, authenticated: client.authenticated) {
+            denial = refused
+        } else if !upstream.methods.contains(method) {
             denial = Denial(.methodNotAllowed, "method \(method) is not in upstream '\(upstream.name)' methods \(upstream.methods.sorted())")
         } else if !upstream.allowsPath(subpath) {
             denial = Denial(.pathNotAllowed, "path \(subpath) matches none of upstream '\(upstream.name)' paths")
         }
-        guard let denial else { return .allow(Route(upstream: upstream, url: url, method: method, subpath: subpath, wouldDeny: nil)) }
+        guard let denial else { return .allow(Route(upstream: upstream, url: url, method: method, subpath: subpath, client: client.name, wouldDeny: nil)) }
         if upstream.mode == .report {
-            return .allow(Route(upstream: upstream, url: url, method: method, subpath: subpath, wouldDeny: denial))
+            return .allow(Route(upstream: upstream, url: url, method: method, subpath: subpath, client: client.name, wouldDeny: denial))
         }
         return .deny(denial, upstream: upstream)
     }

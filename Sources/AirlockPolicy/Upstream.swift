@@ -1,3 +1,5 @@
+import AirlockCore
+
 /// One third-party API that internal services may call, as validated from the policy.
 ///
 /// Everything not granted here is denied: the upstream's URL grants its own scheme, host
@@ -43,6 +45,11 @@ public final class Upstream: Sendable {
     public let unmatched: Unmatched
     /// Whether `Set-Cookie` from this upstream reaches the client (default: removed).
     public let allowSetCookie: Bool
+    /// The clients that may call this upstream (nil: every client, identified or not).
+    public let clients: Set<String>?
+    /// Whether one of `clients` authenticates with a token: an unidentified caller is then asked
+    /// to authenticate (407) rather than told it is not permitted (403).
+    public let clientsAuthenticate: Bool
     /// Where this upstream is defined, for messages.
     public let source: String
 
@@ -51,8 +58,10 @@ public final class Upstream: Sendable {
         name: String, url: TargetURL, hosts: [HostPattern], ports: Set<Int>, methods: Set<String>,
         paths: [PathPattern], tunnel: Bool, mode: Mode, allowAddresses: [CIDR], redirects: Redirects,
         limits: Limits, responses: [ResponseRule] = [], unmatched: Unmatched = .allow, allowSetCookie: Bool = false,
-        source: String
+        clients: (names: Set<String>, authenticate: Bool)? = nil, source: String
     ) {
+        self.clients = clients?.names
+        self.clientsAuthenticate = clients?.authenticate ?? false
         self.responses = responses
         self.unmatched = unmatched
         self.allowSetCookie = allowSetCookie
@@ -81,6 +90,20 @@ public final class Upstream: Sendable {
     /// Whether a response to this call may need its body inspected (buffered, decoded, validated).
     public func inspectsResponses(method: String, subpath: String) -> Bool {
         unmatched == .block || responses.contains { $0.covers(method: method, subpath: subpath) }
+    }
+
+    /// The refusal for `client` (a name, nil when unidentified), or nil when it may call this
+    /// upstream. A caller that did not authenticate with a token, where a client of this upstream
+    /// does, is asked to (`client_unauthenticated`, 407): credentials could still let it in.
+    public func clientDenial(_ client: String?, authenticated: Bool) -> Denial? {
+        guard let clients, !(client.map(clients.contains) ?? false) else { return nil }
+        let allowed = clients.sorted().joined(separator: ", ")
+        let who = client.map { "client '\($0)' is not in upstream '\(name)' clients [\(allowed)]" }
+            ?? "upstream '\(name)' serves only clients [\(allowed)], and this connection's address is none of them"
+        if clientsAuthenticate && !authenticated {
+            return Denial(.clientUnauthenticated, who + "; authenticate with Proxy-Authorization")
+        }
+        return Denial(.clientNotPermitted, who)
     }
 
     /// Whether `path` (below the base path) is allowed.

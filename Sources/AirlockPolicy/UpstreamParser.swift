@@ -4,10 +4,15 @@ import Yams
 struct UpstreamDefaults {
     var redirects: Upstream.Redirects = .block
     var limits: Limits = .defaults
+    /// `defaults.clients`, read once the whole policy's clients are known (they may be in another file).
+    var clientsNode: Node?
+    var clients: Set<String>?
 
     mutating func read(_ node: Node, reader: inout YAMLReader) {
-        for (key, _, value) in reader.mapping(node, context: "defaults", allowed: ["redirects", "limits"]) {
+        for (key, _, value) in reader.mapping(node, context: "defaults", allowed: ["redirects", "limits", "clients"]) {
             switch key {
+            case "clients":
+                clientsNode = value
             case "redirects":
                 if let r: Upstream.Redirects = reader.choice(value, context: "defaults.redirects") { redirects = r }
             default:
@@ -21,11 +26,11 @@ struct UpstreamDefaults {
 enum UpstreamParser {
     static let keys: Set<String> = [
         "url", "hosts", "ports", "methods", "paths", "tunnel", "mode", "allow_addresses", "redirects", "limits",
-        "responses", "unmatched", "set_cookie",
+        "responses", "unmatched", "set_cookie", "clients",
     ]
-    static let limitKeys: Set<String> = ["response_bytes", "request_bytes", "connect_timeout", "timeout", "compression_ratio", "concurrent_calls"]
+    static let limitKeys: Set<String> = ["response_bytes", "request_bytes", "connect_timeout", "timeout", "compression_ratio", "concurrent_calls", "rate", "burst"]
 
-    static func parse(name: String, nameNode: Node, node: Node, defaults: UpstreamDefaults, reader: inout YAMLReader) -> Upstream? {
+    static func parse(name: String, nameNode: Node, node: Node, defaults: UpstreamDefaults, directory: ClientDirectory, reader: inout YAMLReader) -> Upstream? {
         let errorsBefore = reader.errors.count
         let ctx = "upstreams.\(name)"
         if !isValidName(name) {
@@ -45,6 +50,7 @@ enum UpstreamParser {
         var responses: [ResponseRule] = []
         var unmatched = Upstream.Unmatched.allow
         var setCookie = false
+        var clients = defaults.clients
 
         for (key, _, value) in reader.mapping(node, context: ctx, allowed: keys) {
             let kctx = "\(ctx).\(key)"
@@ -98,6 +104,8 @@ enum UpstreamParser {
                 responses = ResponseRuleParser.parse(value, upstream: name, reader: &reader)
             case "unmatched":
                 if let u: Upstream.Unmatched = reader.choice(value, context: kctx) { unmatched = u }
+            case "clients":
+                clients = ClientParser.list(value, context: kctx, directory: directory, reader: &reader)
             case "set_cookie":
                 if let c = reader.choice(value, context: kctx, [("strip", false), ("allow", true)]) { setCookie = c }
             default:
@@ -113,6 +121,7 @@ enum UpstreamParser {
             name: name, url: url, hosts: hosts, ports: ports, methods: methods, paths: paths, tunnel: tunnel,
             mode: mode, allowAddresses: allow, redirects: redirects, limits: limits,
             responses: responses, unmatched: unmatched, allowSetCookie: setCookie,
+            clients: clients.map { names in (names, names.contains { directory.client(named: $0)?.tokenDigest != nil }) },
             source: "\(reader.file):\(nameNode.mark?.line ?? 0)"
         )
     }
@@ -144,9 +153,25 @@ enum UpstreamParser {
 
     static func limits(_ node: Node, base: Limits, context: String, reader: inout YAMLReader) -> Limits {
         var limits = base
+        var rate: (calls: Int, seconds: Int)??      // .some(nil): `rate: none`
+        var burst: (Int, Node)?
         for (key, _, value) in reader.mapping(node, context: context, allowed: limitKeys) {
             guard let text = reader.string(value, context: "\(context).\(key)") else { continue }
             switch key {
+            case "rate":
+                if text == "none" {
+                    rate = .some(nil)
+                } else if let parsed = Limits.Rate.parse(text) {
+                    rate = parsed
+                } else {
+                    reader.fail(value, "\(context).\(key): '\(text)' is not a rate (calls per second, minute or hour: 10/s, 600/m, 1000/h; or none)")
+                }
+            case "burst":
+                guard let calls = Int(text), calls >= 1, calls <= 1_000_000, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                    reader.fail(value, "\(context).\(key): '\(text)' is not a number of calls (a whole number 1-1000000)")
+                    continue
+                }
+                burst = (calls, value)
             case "compression_ratio":
                 guard let ratio = Int(text), ratio >= 1, ratio <= 100_000 else {
                     reader.fail(value, "\(context).\(key): '\(text)' is not a ratio (a whole number 1-100000, e.g. 100 for 100:1)")
@@ -172,6 +197,22 @@ enum UpstreamParser {
                 }
                 if key == "timeout" { limits.timeoutMs = ms } else { limits.connectTimeoutMs = ms }
             }
+        }
+        switch (rate, burst) {
+        case (.some(.some(let r)), _):
+            limits.rate = Limits.Rate(calls: r.calls, seconds: r.seconds, burst: burst?.0)
+        case (.some(.none), let b?):
+            reader.fail(b.1, "\(context).burst: a burst needs a rate (rate: none turns the rate limit off)")
+        case (.some(.none), nil):
+            limits.rate = nil
+        case (nil, let b?):
+            if let base = limits.rate {
+                limits.rate = Limits.Rate(calls: base.calls, seconds: base.seconds, burst: b.0)
+            } else {
+                reader.fail(b.1, "\(context).burst: a burst needs a rate (e.g. rate: 10/s)")
+            }
+        case (nil, nil):
+            break
         }
         return limits
     }

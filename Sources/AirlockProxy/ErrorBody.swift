@@ -22,7 +22,11 @@ enum ErrorBody {
         headers.add(name: "Airlock-Request-Id", value: requestID)
         headers.add(name: "Cache-Control", value: "no-store")
         if close { headers.add(name: "Connection", value: "close") }
-        if denial.reason.status == 503 { headers.add(name: "Retry-After", value: "1") }   // a stop or a full upstream: soon
+        if let seconds = denial.retryAfter {
+            headers.add(name: "Retry-After", value: String(seconds))
+        } else if denial.reason.status == 503 {
+            headers.add(name: "Retry-After", value: "1")   // a stop or a full upstream: soon
+        }
         if denial.reason == .clientUnauthenticated { headers.add(name: "Proxy-Authenticate", value: "Basic realm=\"airlock\"") }
         let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: denial.reason.status), headers: headers)
         return (head, buffer)

@@ -33,7 +33,14 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     var state: State = .idle
     let services: ProxyServices
-    var clientName = "unknown"
+    /// The address the client connected from, as text (for the audit log) and parsed.
+    var clientAddressText = "unknown"
+    var clientAddress: IPAddress?
+    /// The client this connection's address identifies without credentials (found once per connection).
+    var addressClient: String?
+    /// The last `Proxy-Authorization` value on this connection and what it proved: a keep-alive
+    /// client's token is hashed once, not on every request.
+    var lastAuthorization: (value: String, result: Result<String, Denial>)?
     var inbox: LoopInbox?
     /// A flush of relayed response pieces is scheduled on the loop.
     var flushPending = false
@@ -54,7 +61,9 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        clientName = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        clientAddressText = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        clientAddress = IPAddress(clientAddressText)
+        addressClient = services.policy.clients.identify(address: clientAddress)
         context.fireChannelActive()
     }
 
@@ -166,9 +175,19 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             state = .discarding
             return
         }
+        let client: String?
+        switch identify(head) {
+        case .failure(let denial):
+            refuse(context: context, record: record, denial: denial, close: head.method == .CONNECT || !head.isKeepAlive)
+            state = .discarding
+            return
+        case .success(let name):
+            client = name
+            if let name { record.client = name }
+        }
         if head.method == .CONNECT {
             record.mode = .tunnel
-            switch Router.tunnel(policy: services.policy, authority: head.uri) {
+            switch Router.tunnel(policy: services.policy, client: client, authority: head.uri) {
             case .deny(let denial, let upstream):
                 record.upstream = upstream?.name
                 refuse(context: context, record: record, denial: denial, close: true)
@@ -177,6 +196,11 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
                 record.upstream = tunnel.upstream.name
                 record.host = tunnel.host.text
                 record.port = tunnel.port
+                if let denial = services.rates.take(tunnel.upstream, client: record.client) {
+                    refuse(context: context, record: record, denial: denial, close: true)
+                    state = .discarding
+                    return
+                }
                 state = .tunnelPending(record, tunnel)
             }
             return
@@ -184,10 +208,10 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         let decision: Decision<Route>
         if head.uri.hasPrefix("/") {
             record.mode = .gateway
-            decision = Router.gateway(policy: services.policy, method: head.method.rawValue, target: head.uri)
+            decision = Router.gateway(policy: services.policy, client: client, method: head.method.rawValue, target: head.uri)
         } else {
             record.mode = .forward
-            decision = Router.forward(policy: services.policy, method: head.method.rawValue, absoluteURL: head.uri)
+            decision = Router.forward(policy: services.policy, client: client, method: head.method.rawValue, absoluteURL: head.uri)
         }
         switch decision {
         case .deny(let denial, let upstream):
@@ -199,6 +223,11 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             record.url = route.url.description
             record.host = route.url.hostString
             record.port = route.url.port
+            if let denial = services.rates.take(route.upstream, client: record.client) {
+                refuse(context: context, record: record, denial: denial, close: !head.isKeepAlive)
+                state = .discarding
+                return
+            }
             let limit = route.upstream.limits.requestBytes
             if let declared = head.headers["Content-Length"].first.flatMap(Int.init), declared > limit {
                 refuse(context: context, record: record, denial: Denial(.requestTooLarge, "Content-Length \(declared) exceeds \(limit) bytes"), close: true)
@@ -245,12 +274,28 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// Who is asking: the client that authenticated with `Proxy-Authorization`, else the one this
+    /// connection's address identifies, else nobody (nil). Credentials that prove nothing are a
+    /// refusal, never a fall-back to the address.
+    func identify(_ head: HTTPRequestHead) -> Result<String?, Denial> {
+        let directory = services.policy.clients
+        guard directory.hasTokens else { return .success(addressClient) }
+        let values = head.headers["Proxy-Authorization"]
+        guard let value = values.first else { return .success(addressClient) }
+        guard values.count == 1 else { return .failure(Denial(.clientUnauthenticated, "more than one Proxy-Authorization header")) }
+        if let last = lastAuthorization, last.value == value { return last.result.map { $0 } }
+        let result = directory.authenticate(authorization: value, address: clientAddress)
+        lastAuthorization = (value, result)
+        return result.map { $0 }
+    }
+
     // MARK: - Answers
 
     func newRecord(method: String, target: String) -> CallRecord {
         CallRecord(
             requestID: services.nextRequestID(), started: DispatchTime.now().uptimeNanoseconds,
-            wallClock: Date().timeIntervalSince1970, client: clientName, mode: .gateway, method: method, url: target)
+            wallClock: Date().timeIntervalSince1970, client: clientAddressText, clientAddress: clientAddressText,
+            mode: .gateway, method: method, url: target)
     }
 
     /// Audits the refusal, then answers with the error (and closes if asked).

@@ -35,6 +35,8 @@ final class ProxyServices: Sendable {
     private let inboxes: [ObjectIdentifier: LoopInbox]
     /// Each upstream's calls and tunnels in flight (shared with `exchange`, for redirect hops).
     let limiter: CallLimiter
+    /// Each client's call rate per upstream (`limits.rate`).
+    let rates = RateLimiter()
 
     /// A request body must arrive at `minRate` bytes per second on average once `grace` ns have
     /// passed since its head (a body trickled in to hold a connection is refused).
@@ -86,7 +88,9 @@ struct CallRecord {
     let requestID: String
     let started: UInt64          // monotonic ns
     let wallClock: Double        // seconds since 1970
-    let client: String
+    /// The client's policy name when identified, else its address (set once the head is read).
+    var client: String
+    let clientAddress: String
     var mode: ProxyMode
     let method: String
     var url: String
@@ -99,7 +103,7 @@ struct CallRecord {
     func event(decision: String, reason: Reason?, detail: String?, rule: String? = nil, location: String? = nil, keyword: String? = nil,
                status: Int, upstreamStatus: Int? = nil, bytesIn: Int = 0) -> AuditEvent {
         AuditEvent(
-            time: wallClock, requestID: requestID, client: client, mode: mode.rawValue, method: method,
+            time: wallClock, requestID: requestID, client: client, clientAddress: clientAddress, mode: mode.rawValue, method: method,
             url: Redaction.url(url), upstream: upstream, host: host, port: port, address: address,
             decision: decision, reason: reason?.rawValue, detail: detail, rule: rule, location: location, keyword: keyword, status: status,
             upstreamStatus: upstreamStatus, bytesIn: bytesIn, bytesOut: bytesOut,

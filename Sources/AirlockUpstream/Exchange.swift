@@ -78,7 +78,7 @@ public struct Exchange: Sendable {
                 return refuse("the Location is missing or malformed")
             }
             let method = Self.method(after: response.status, was: route.method)
-            switch Router.forward(policy: policy, method: method, url: target) {
+            switch Router.forward(policy: policy, client: route.client, method: method, url: target) {
             case .deny(let denial, _):
                 refuse("next hop refused: \(denial.reason.rawValue): \(denial.detail)")
             case .allow(let next):

@@ -28,6 +28,9 @@ extension Airlock {
         @Option(name: .long, help: "Only this reason code.")
         var reason: String?
 
+        @Option(name: .long, help: "Only this client: its policy name or the address it connected from.")
+        var client: String?
+
         @Flag(name: .long, help: "Print matching events as JSON Lines.")
         var json = false
 
@@ -49,7 +52,7 @@ extension Airlock {
             } else {
                 path = ".airlock/audit.jsonl"
             }
-            let filter = AuditReader.Filter(since: since.flatMap(sinceTime), decision: decision, upstream: upstream, reason: reason)
+            let filter = AuditReader.Filter(since: since.flatMap(sinceTime), decision: decision, upstream: upstream, reason: reason, client: client)
             let reader: AuditReader
             do {
                 reader = try AuditReader(path: path, filter: filter)

@@ -12,12 +12,14 @@ extension Airlock {
                 URL is an absolute http(s) URL (decided as a forward-proxy call), a gateway path \
                 /<upstream>/<path>, or host:port with --connect (a CONNECT tunnel). The destination's \
                 addresses are resolved (dns.static first, then the system resolver) and checked too. \
-                Exit status: 0 allow or report, 1 deny.
+                --client decides for a client of the policy (by name, as if it had authenticated, or by \
+                the address it would connect from); without it, for an unidentified caller. \
+                Exit status: 0 allow or report, 1 deny, 2 usage error.
                 """)
 
         @OptionGroup var options: PolicyOptions
 
-        @Option(name: .long, help: "The client name to decide for.")
+        @Option(name: .long, help: "Decide for this client: a name from the policy's clients, or an address to identify by.")
         var client: String?
 
         @Option(name: .long, help: "The HTTP method.")
@@ -32,20 +34,34 @@ extension Airlock {
         func run() async throws {
             let policy = try loadPolicy(options.policy)
             let method = self.method.uppercased()
+            var clientName: String?
+            if let client {
+                if policy.clients.client(named: client) != nil {
+                    clientName = client
+                    print("client:   \(client)")
+                } else if let address = IPAddress(client) {
+                    clientName = policy.clients.identify(address: address)
+                    print("client:   \(clientName ?? "none") (identified by address \(address))")
+                } else {
+                    let known = policy.clients.clients.map(\.name)
+                    printError("airlock: --client: no client named '\(client)' (clients: \(known.isEmpty ? "none" : known.joined(separator: ", "))), and not an address")
+                    throw ExitCode(2)
+                }
+            }
             let host: TargetURL.Host
             let port: Int
             let upstream: Upstream
             var note: String?
             var responses: String?
             if connect {
-                switch Router.tunnel(policy: policy, authority: url) {
+                switch Router.tunnel(policy: policy, client: clientName, authority: url) {
                 case .deny(let denial, let u): return try deny(denial, upstream: u?.name)
                 case .allow(let route): (host, port, upstream) = (route.host, route.port, route.upstream)
                 }
             } else {
                 let decision = url.hasPrefix("/")
-                    ? Router.gateway(policy: policy, method: method, target: url)
-                    : Router.forward(policy: policy, method: method, absoluteURL: url)
+                    ? Router.gateway(policy: policy, client: clientName, method: method, target: url)
+                    : Router.forward(policy: policy, client: clientName, method: method, absoluteURL: url)
                 switch decision {
                 case .deny(let denial, let u): return try deny(denial, upstream: u?.name)
                 case .allow(let route):

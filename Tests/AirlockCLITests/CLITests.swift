@@ -103,6 +103,43 @@ import Testing
         #expect(demo.out.contains("responses: checked by demo.responses[0], demo.responses[2]"), "\(demo.out)")
     }
 
+    @Test func explainDecidesForAClientByNameOrAddress() throws {
+        let folder = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("clients.yaml")
+        try """
+            clients:
+              ops:
+                addresses: [127.0.0.2/32]
+              robot:
+                token_sha256: \(String(repeating: "ab", count: 32))
+            upstreams:
+              local:
+                url: http://127.0.0.1:9
+                allow_addresses: [127.0.0.1/32]
+                clients: [ops]
+              bots:
+                url: http://127.0.0.1:9/bots
+                allow_addresses: [127.0.0.1/32]
+                clients: [robot]
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let ops = try Self.run(["explain", "--policy", file.path, "--client", "ops", "/local/x"])
+        #expect(ops.status == 0 && ops.out.contains("client:   ops") && ops.out.contains("decision: allow"), "\(ops.out)")
+        let byAddress = try Self.run(["explain", "--policy", file.path, "--client", "127.0.0.2", "/local/x"])
+        #expect(byAddress.status == 0 && byAddress.out.contains("client:   ops (identified by address 127.0.0.2)"), "\(byAddress.out)")
+        let other = try Self.run(["explain", "--policy", file.path, "--client", "127.0.0.1", "/local/x"])
+        #expect(other.status == 1 && other.out.contains("client_not_permitted (403)"), "\(other.out)")
+        let anonymous = try Self.run(["explain", "--policy", file.path, "/bots/x"])
+        #expect(anonymous.status == 1 && anonymous.out.contains("client_unauthenticated (407)"), "\(anonymous.out)")
+        let robot = try Self.run(["explain", "--policy", file.path, "--client", "robot", "/bots/x"])
+        #expect(robot.status == 0, "\(robot.out)")
+        let unknown = try Self.run(["explain", "--policy", file.path, "--client", "nobody", "/local/x"])
+        #expect(unknown.status == 2 && unknown.err.contains("no client named 'nobody' (clients: ops, robot)"), "\(unknown.err)")
+        let check = try Self.run(["check", "--policy", file.path])
+        #expect(check.out.contains("client ops: addresses [127.0.0.2/32]") && check.out.contains("client robot: token"), "\(check.out)")
+        #expect(check.out.contains("    clients: [ops]"))
+    }
+
     @Test func validateChecksXMLAgainstAnXSDWithExitCodes() throws {
         let fixtures = Self.root.appendingPathComponent("Tests/AirlockXMLTests/Fixtures")
         let xsd = fixtures.appendingPathComponent("order.xsd").path
@@ -223,6 +260,10 @@ import Testing
         #expect(denies.out.isEmpty)
         let recent = try Self.run(["audit", "--policy", policy.path, "--since", "10m", "--json"])
         #expect(recent.out.split(separator: "\n").count == 41)
+        let byAddress = try Self.run(["audit", "--policy", policy.path, "--client", "127.0.0.1", "--json"])
+        #expect(byAddress.out.split(separator: "\n").count == 41)
+        let byOther = try Self.run(["audit", "--policy", policy.path, "--client", "billing", "--json"])
+        #expect(byOther.status == 0 && byOther.out.isEmpty)
         await upstream.stop()
     }
 }
