@@ -175,10 +175,15 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             state = .discarding
             return
         }
+        // A client that sent `Expect: 100-continue` holds its body back until told to go on. A refusal
+        // of the head is its final answer, and whether the body follows anyway is the client's
+        // choice (RFC 9110 §10.1.1), so the connection closes after the refusal rather than guess.
+        let awaitsContinue = Self.awaitsContinue(head)
+        let closeOnRefusal = !head.isKeepAlive || awaitsContinue
         let client: String?
         switch identify(head) {
         case .failure(let denial):
-            refuse(context: context, record: record, denial: denial, close: head.method == .CONNECT || !head.isKeepAlive)
+            refuse(context: context, record: record, denial: denial, close: head.method == .CONNECT || closeOnRefusal)
             state = .discarding
             return
         case .success(let name):
@@ -216,7 +221,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch decision {
         case .deny(let denial, let upstream):
             record.upstream = upstream?.name
-            refuse(context: context, record: record, denial: denial, close: !head.isKeepAlive)
+            refuse(context: context, record: record, denial: denial, close: closeOnRefusal)
             state = .discarding
         case .allow(let route):
             record.upstream = route.upstream.name
@@ -224,7 +229,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             record.host = route.url.hostString
             record.port = route.url.port
             if let denial = services.rates.take(route.upstream, client: record.client) {
-                refuse(context: context, record: record, denial: denial, close: !head.isKeepAlive)
+                refuse(context: context, record: record, denial: denial, close: closeOnRefusal)
                 state = .discarding
                 return
             }
@@ -235,7 +240,18 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             state = .receiving(record, route, head, context.channel.allocator.buffer(capacity: 0))
+            if awaitsContinue {
+                // Allowed so far: the go-ahead, an informational head that the real answer follows.
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            }
         }
+    }
+
+    /// Whether an HTTP/1.1 request asks for `100 Continue` before sending its body (an HTTP/1.0
+    /// client cannot read a 1xx answer, so its Expect is ignored, RFC 9110 §10.1.1).
+    static func awaitsContinue(_ head: HTTPRequestHead) -> Bool {
+        guard head.version.major == 1, head.version.minor >= 1 else { return false }
+        return head.headers["Expect"].contains { $0.trimmingSpaces().equalsIgnoringASCIICase("100-continue") }
     }
 
     func onBody(context: ChannelHandlerContext, chunk: ByteBuffer) {

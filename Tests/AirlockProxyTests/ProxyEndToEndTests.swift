@@ -476,6 +476,37 @@ import Testing
     }
 
     /// Garbage in, a clear 400 out (or a closed connection), and the proxy keeps serving.
+    /// `Expect: 100-continue`: an allowed request gets the go-ahead before it sends its body (curl
+    /// and others otherwise wait out a timer first); a refused one gets its final answer instead and
+    /// the connection closes, since whether its body follows is the client's choice.
+    @Test func expectContinueGetsTheGoAheadOnlyWhenAllowed() async throws {
+        try await Self.run { airlock, upstream in
+            let allowed = try BlockingClient(port: airlock.port)
+            defer { allowed.close() }
+            try allowed.send("POST /api/v1/items HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 7\r\n\r\n")
+            #expect(allowed.read(until: "\r\n\r\n") == "HTTP/1.1 100 Continue\r\n\r\n")
+            try allowed.send("{\"a\":1}")
+            let answer = allowed.read(until: "}")
+            #expect(answer.hasPrefix("HTTP/1.1 200 OK"), "\(answer)")
+            let seen = try #require(upstream.requests.last)
+            #expect(seen.method == "POST" && seen.body == Array("{\"a\":1}".utf8))
+            #expect(seen.header("Expect") == nil)
+
+            let refused = try BlockingClient(port: airlock.port)
+            defer { refused.close() }
+            try refused.send("POST /api/v2/items HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 7\r\n\r\n")
+            let final = String(decoding: refused.readToEnd(), as: UTF8.self)   // the server closes after it
+            #expect(final.hasPrefix("HTTP/1.1 403 Forbidden"), "\(final)")
+            #expect(final.contains("Airlock-Reason: path_not_allowed") && final.contains("Connection: close"))
+
+            let old = try BlockingClient(port: airlock.port)
+            defer { old.close() }
+            try old.send("POST /api/v1/items HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok")
+            let oldAnswer = String(decoding: old.readToEnd(), as: UTF8.self)
+            #expect(oldAnswer.hasPrefix("HTTP/1.1 200 OK"), "an HTTP/1.0 client got a 1xx it cannot read: \(oldAnswer.prefix(40))")
+        }
+    }
+
     @Test func garbageRequestsNeverTakeTheProxyDown() async throws {
         try await Self.run { airlock, upstream in
             var generator = SystemRandomNumberGenerator()

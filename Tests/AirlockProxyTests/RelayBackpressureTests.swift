@@ -233,5 +233,21 @@ final class BlockingClient {
         }
     }
 
+    /// Reads until what arrived holds `marker` (or the server closes, or 30 s pass without a byte).
+    func read(until marker: String) -> String {
+        var all: [UInt8] = []
+        var byte = [UInt8](repeating: 0, count: 1)
+        let wanted = Array(marker.utf8)
+        while !all.ends(with: wanted) {
+            guard recv(fd, &byte, 1, 0) == 1 else { break }
+            all.append(byte[0])
+        }
+        return String(decoding: all, as: UTF8.self)
+    }
+
     func close() { Glibc.close(fd) }
+}
+
+extension Array where Element == UInt8 {
+    func ends(with suffix: [UInt8]) -> Bool { count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix) }
 }
