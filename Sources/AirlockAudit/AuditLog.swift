@@ -10,14 +10,18 @@ import Glibc
 /// thread appends them in batches (group commit). A caller that must not answer before its
 /// event is safe passes `then:`; it runs after the event's bytes were handed to the kernel
 /// with write(2), so they survive a crash of the Airlock process. `close()` drains the
-/// queue, so a clean stop (SIGINT/SIGTERM) loses nothing either.
+/// queue, so a clean stop (SIGINT/SIGTERM) loses nothing either. `reopen()` starts a new file at
+/// the same path after a rotation moved the old one (events before it are in the old file).
 public final class AuditLog: @unchecked Sendable {
     /// Where events go.
     public let path: String
-    private let fd: Int32
-    private let handle: FileHandle
+    // The descriptor is written by the writer thread only (a reopen), and read by it and, after
+    // close (when the writer has stopped), by callers of `record`.
+    private var fd: Int32
+    private var handle: FileHandle
     private let condition = NSCondition()
     private var queue: [(AuditEvent, (@Sendable () -> Void)?)] = []
+    private var reopenRequested = false
     private var closing = false
     private var writerWaiting = false
     private var thread: Thread?
@@ -26,14 +30,7 @@ public final class AuditLog: @unchecked Sendable {
     /// Opens (creating folders as needed) the log for appending and starts the writer.
     public init(path: String) throws {
         self.path = path
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        }
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else {
-            throw AuditLogError(message: "cannot open audit log \(path): \(String(cString: strerror(errno)))")
-        }
+        let fd = try Self.open(path)
         self.fd = fd
         self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
         let thread = Thread { [unowned self] in self.run() }
@@ -56,6 +53,18 @@ public final class AuditLog: @unchecked Sendable {
         }
         queue.append((event, then))
         if writerWaiting { condition.signal() }   // a busy writer picks the event up anyway
+        condition.unlock()
+    }
+
+    /// Asks the writer to reopen the file at `path` before its next write: after a rotation has
+    /// renamed the old file, new events go to a new one. If the new file cannot be opened, the
+    /// writer keeps the old one and says so on stderr (no event is lost either way).
+    public func reopen() {
+        condition.lock()
+        if !closing {
+            reopenRequested = true
+            if writerWaiting { condition.signal() }
+        }
         condition.unlock()
     }
 
@@ -83,7 +92,7 @@ public final class AuditLog: @unchecked Sendable {
         ThreadName.setCurrent("airlock-audit")
         while true {
             condition.lock()
-            while queue.isEmpty && !closing {
+            while queue.isEmpty && !closing && !reopenRequested {
                 writerWaiting = true
                 condition.wait()
                 writerWaiting = false
@@ -91,7 +100,10 @@ public final class AuditLog: @unchecked Sendable {
             let batch = queue
             queue.removeAll(keepingCapacity: true)
             let done = closing && batch.isEmpty
+            let reopening = reopenRequested
+            reopenRequested = false
             condition.unlock()
+            if reopening { swapFile() }
             if done { break }
             var bytes: [UInt8] = []
             bytes.reserveCapacity(batch.count * 384)
@@ -100,6 +112,37 @@ public final class AuditLog: @unchecked Sendable {
             for (_, then) in batch { then?() }
         }
         finished.signal()
+    }
+
+    /// On the writer thread: the file at `path` replaces the open one.
+    private func swapFile() {
+        do {
+            let fresh = try Self.open(path)
+            fsync(fd)
+            let old = fd
+            fd = fresh
+            handle = FileHandle(fileDescriptor: fresh, closeOnDealloc: false)
+            Glibc.close(old)
+        } catch {
+            FileHandle.standardError.write(Data("airlock: \(error); still writing the audit log to the file opened before\n".utf8))
+        }
+    }
+
+    /// Opens `path` for appending, creating its folders as needed.
+    private static func open(_ path: String) throws -> Int32 {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw AuditLogError(message: "cannot create the audit log's folder \(folder): \(error.localizedDescription)")
+            }
+        }
+        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            throw AuditLogError(message: "cannot open audit log \(path): \(String(cString: strerror(errno)))")
+        }
+        return fd
     }
 
     private func writeAll(_ bytes: [UInt8]) {

@@ -19,7 +19,7 @@ enum ClientParser {
             switch key {
             case "addresses":
                 for (text, item) in reader.strings(value, context: kctx) {
-                    if let cidr = CIDR(text) { addresses.append(cidr) } else { reader.fail(item, "\(kctx): '\(text)' is not a CIDR (e.g. 10.20.0.0/16, 127.0.0.1)") }
+                    if let cidr = CIDR(text) { addresses.append(unmapped(cidr)) } else { reader.fail(item, "\(kctx): '\(text)' is not a CIDR (e.g. 10.20.0.0/16, 127.0.0.1)") }
                 }
                 if addresses.isEmpty && reader.errors.count == errorsBefore { reader.fail(value, "\(kctx) must name at least one CIDR") }
             default:
@@ -39,8 +39,19 @@ enum ClientParser {
     }
 
     /// The whole-section rules once every file is read: two token-less clients may not claim the
-    /// same block (which one a connection is would depend on file order).
+    /// same block (which one a connection is would depend on file order), and a token identifies
+    /// one client only.
     static func checkOverlaps(_ clients: [(Client, Node, String)], errors: inout [PolicyError]) {
+        var holder: [[UInt8]: String] = [:]
+        for (client, node, file) in clients {
+            guard let digest = client.tokenDigest else { continue }
+            if let other = holder[digest] {
+                var reader = YAMLReader(file: file)
+                reader.fail(node, "clients.\(client.name): token_sha256 is also client '\(other)''s: a token must identify one client")
+                errors += reader.errors
+            }
+            holder[digest] = client.name
+        }
         var owner: [CIDR: String] = [:]
         for (client, node, file) in clients where client.tokenDigest == nil {
             for block in client.addresses {
@@ -52,6 +63,14 @@ enum ClientParser {
                 owner[block] = client.name
             }
         }
+    }
+
+    /// `::ffff:10.0.0.0/104` as the `10.0.0.0/8` it means: peers on a dual-stack listener are
+    /// matched as IPv4 (`ClientDirectory.unmapped`), so the mapped spelling must be too.
+    static func unmapped(_ cidr: CIDR) -> CIDR {
+        let a = cidr.address
+        guard !a.isV4, a.hi == 0, a.lo >> 32 == 0xFFFF, cidr.prefixLength >= 96 else { return cidr }
+        return CIDR(network: .v4(UInt32(truncatingIfNeeded: a.lo)), prefixLength: cidr.prefixLength - 96)
     }
 
     /// An upstream's (or the defaults') `clients: [a, b]`: names defined in `clients:`.

@@ -83,27 +83,30 @@ public struct ClientDirectory: Sendable {
         guard let space = value.firstIndex(of: " ") else { return refuse("Proxy-Authorization is not 'Basic …' or 'Bearer …'") }
         let scheme = value[..<space].lowercased()
         let credential = value[value.index(after: space)...].trimmingCharacters(in: .whitespaces)
-        let claimed: Client?
+        let name: String?
         let token: [UInt8]
         switch scheme {
         case "basic":
             guard let data = Data(base64Encoded: credential), let colon = data.firstIndex(of: UInt8(ascii: ":")) else {
                 return refuse("Proxy-Authorization Basic credentials are not base64 of name:token")
             }
-            let name = String(decoding: data[data.startIndex..<colon], as: UTF8.self)
-            guard let client = client(named: name), client.tokenDigest != nil else {
-                return refuse("no client named '\(Self.printable(name))' authenticates with a token")
-            }
-            claimed = client
+            name = String(decoding: data[data.startIndex..<colon], as: UTF8.self)
             token = Array(data[data.index(after: colon)...])
         case "bearer":
+            name = nil
             token = Array(credential.utf8)
-            claimed = nil
         default:
             return refuse("Proxy-Authorization scheme '\(Self.printable(String(scheme)))' is not Basic or Bearer")
         }
         guard !token.isEmpty else { return refuse("the token is empty") }
+        // Hashed before the name is looked at, so the time taken does not tell which names exist.
         let digest = SHA256.hash(token)
+        let claimed = name.flatMap { client(named: $0) }.flatMap { $0.tokenDigest == nil ? nil : $0 }
+        if name != nil && claimed == nil {
+            // Not echoed: a client that put its token in the user name (HTTP_PROXY=http://TOKEN@…)
+            // would have it written to the audit log and the error body.
+            return refuse("the Basic credentials name no client that authenticates with a token")
+        }
         // Every token client is compared (in constant time each), so the time taken does not
         // tell which client's digest came closest.
         var match: Client?

@@ -31,9 +31,9 @@ public struct Limits: Sendable, Equatable {
 
         /// Creates a rate; `burst` defaults to one second's worth of calls, at least 1.
         public init(calls: Int, seconds: Int, burst: Int? = nil) {
-            self.calls = calls
-            self.seconds = seconds
-            self.burst = burst ?? max(1, (calls + seconds - 1) / seconds)
+            self.calls = max(1, calls)
+            self.seconds = max(1, seconds)
+            self.burst = max(1, burst ?? (self.calls + self.seconds - 1) / self.seconds)
         }
 
         /// Calls per second on average.

@@ -163,7 +163,7 @@ struct MergeState {
         }
         ClientParser.checkOverlaps(clients, errors: &errors)
         let directory = ClientDirectory(clients: clients.map(\.0))
-        if let node = defaults.clientsNode, let file = defaultsFile {
+        if let (node, file) = defaults.clientsNode {
             var reader = YAMLReader(file: file)
             defaults.clients = ClientParser.list(node, context: "defaults.clients", directory: directory, reader: &reader)
             errors += reader.errors

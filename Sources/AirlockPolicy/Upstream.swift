@@ -97,9 +97,9 @@ public final class Upstream: Sendable {
     /// does, is asked to (`client_unauthenticated`, 407): credentials could still let it in.
     public func clientDenial(_ client: String?, authenticated: Bool) -> Denial? {
         guard let clients, !(client.map(clients.contains) ?? false) else { return nil }
-        let allowed = clients.sorted().joined(separator: ", ")
-        let who = client.map { "client '\($0)' is not in upstream '\(name)' clients [\(allowed)]" }
-            ?? "upstream '\(name)' serves only clients [\(allowed)], and this connection's address is none of them"
+        // Which clients an upstream serves is the policy's business, not the caller's: not listed.
+        let who = client.map { "client '\($0)' is not one of upstream '\(name)' clients" }
+            ?? "upstream '\(name)' serves only the clients its policy names, and this connection's address is none of them"
         if clientsAuthenticate && !authenticated {
             return Denial(.clientUnauthenticated, who + "; authenticate with Proxy-Authorization")
         }

@@ -4,15 +4,15 @@ import Yams
 struct UpstreamDefaults {
     var redirects: Upstream.Redirects = .block
     var limits: Limits = .defaults
-    /// `defaults.clients`, read once the whole policy's clients are known (they may be in another file).
-    var clientsNode: Node?
+    /// `defaults.clients` and its file, read once the whole policy's clients are known (they may be in another file).
+    var clientsNode: (Node, String)?
     var clients: Set<String>?
 
     mutating func read(_ node: Node, reader: inout YAMLReader) {
         for (key, _, value) in reader.mapping(node, context: "defaults", allowed: ["redirects", "limits", "clients"]) {
             switch key {
             case "clients":
-                clientsNode = value
+                clientsNode = (value, reader.file)
             case "redirects":
                 if let r: Upstream.Redirects = reader.choice(value, context: "defaults.redirects") { redirects = r }
             default:

@@ -96,19 +96,53 @@ public final class AirlockServer: Sendable {
         let own = IPAddress(host)
         let policy = configuration.policy
         let addressGuard = AddressGuard(ownAddresses: [(address: own, port: port)])
-        let resolver = Resolver(staticTable: policy.staticDNS)
-        let client = UpstreamClient(engine: engine, resolver: resolver, addressGuard: addressGuard, caFile: configuration.caFile)
         let limiter = CallLimiter(policy: policy)
+        let state = makeState(policy: policy, firewall: firewall, addressGuard: addressGuard, limiter: limiter)
         services.withLockedValue {
             $0 = ProxyServices(
-                policy: policy, exchange: Exchange(client: client, policy: policy, limiter: limiter), limiter: limiter, resolver: resolver,
-                addressGuard: addressGuard, audit: audit, firewall: firewall, inspectionPool: inspectionPool,
+                state: state, limiter: limiter, addressGuard: addressGuard, audit: audit, inspectionPool: inspectionPool,
                 loops: Array(group.makeIterator()),
                 bodyPace: (grace: UInt64(configuration.headTimeout.nanoseconds), minRate: configuration.bodyMinRate))
         }
         channel.withLockedValue { $0 = server }
         try await server.setOption(.autoRead, value: true).get()
         return (host, port)
+    }
+
+    /// The policy-derived part of the services: resolver, upstream client and redirect handling.
+    private func makeState(policy: Policy, firewall: ResponseFirewall, addressGuard: AddressGuard, limiter: CallLimiter) -> PolicyState {
+        let resolver = Resolver(staticTable: policy.staticDNS)
+        let client = UpstreamClient(engine: engine, resolver: resolver, addressGuard: addressGuard, caFile: configuration.caFile)
+        return PolicyState(policy: policy, exchange: Exchange(client: client, policy: policy, limiter: limiter), resolver: resolver, firewall: firewall)
+    }
+
+    /// Replaces the running policy (SIGHUP in `airlock serve`): requests whose head arrives from now
+    /// on are decided by `policy`; calls in flight finish under the policy they started with.
+    /// Connections stay open. Concurrency slots and rate buckets carry over by upstream name.
+    /// `listen` and `audit.file` are bound at start: a change to them is returned as a warning,
+    /// not applied. Throws `PolicyErrors` when a schema the new policy names does not compile,
+    /// and then changes nothing.
+    public func reload(policy: Policy, firewall compiled: ResponseFirewall? = nil) throws(PolicyErrors) -> [String] {
+        let firewall: ResponseFirewall
+        if let compiled { firewall = compiled } else { firewall = try ResponseFirewall(policy: policy) }
+        guard let shared = services.withLockedValue({ $0 }) else {
+            throw PolicyErrors([PolicyError(file: policy.sources.first ?? "", line: 0, column: 0, message: "the server is not started")])
+        }
+        let running = shared.state.policy
+        var warnings: [String] = []
+        if policy.listen != running.listen && configuration.listen == running.listen {
+            warnings.append("listen changed to \(policy.listen): still listening on \(configuration.listen) until a restart")
+        }
+        if policy.auditFile != running.auditFile {
+            warnings.append("audit.file changed to \(policy.auditFile): still writing \(audit.path) until a restart")
+        }
+        shared.install(makeState(policy: policy, firewall: firewall, addressGuard: shared.addressGuard, limiter: shared.limiter))
+        return warnings
+    }
+
+    /// Reopens the audit log at its path (SIGUSR1 in `airlock serve`), after a log rotation moved it.
+    public func reopenAuditLog() {
+        audit.reopen()
     }
 
     /// Stops accepting, lets calls in flight finish (up to `grace`), flushes the audit log.

@@ -42,7 +42,7 @@ extension ProxyHandler {
                 }
             },
             window: window)
-        services.exchange.run(route: route, headers: headers, body: bytes, stream: stream) { result in
+        policyState.exchange.run(route: route, headers: headers, body: bytes, stream: stream) { result in
             inbox.submit {
                 let (handler, context) = bound.value
                 handler.answer(context: context, record: finalRecord, route: route, keepAlive: keepAlive, result: result)
@@ -101,7 +101,7 @@ extension ProxyHandler {
         let input = InspectedResponse(
             upstream: outcome.route.upstream, method: outcome.route.method, subpath: outcome.route.subpath,
             status: outcome.response.status, headers: outcome.response.headers, body: outcome.response.body)
-        let firewall = services.firewall
+        let firewall = policyState.firewall
         if input.body.count <= services.inlineInspectionBytes, firewall.checksInline(upstream: input.upstream.name) {
             deliver(context: context, record: record, route: route, keepAlive: keepAlive, outcome: outcome, verdict: firewall.inspect(input))
             return

@@ -36,7 +36,7 @@ extension ProxyHandler {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
         let addressGuard = services.addressGuard
-        services.resolver.resolve(tunnel.host) { result in
+        policyState.resolver.resolve(tunnel.host) { result in
             loop.execute {
                 let (handler, context) = bound.value
                 var record = record

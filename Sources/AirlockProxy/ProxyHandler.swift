@@ -33,9 +33,15 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     var state: State = .idle
     let services: ProxyServices
-    /// The address the client connected from, as text (for the audit log) and parsed.
-    var clientAddressText = "unknown"
+    /// The policy of the request being handled: the one current when its head arrived (a reload
+    /// applies from the next request on; one request at a time reaches this handler).
+    var policyState: PolicyState
+    /// The address the client connected from, as text (for the audit log) and parsed; "-" (which
+    /// no client name can be) if the channel has none.
+    var clientAddressText = "-"
     var clientAddress: IPAddress?
+    /// The rate-limit key of this connection's caller when no client name identifies it.
+    var anonymousRateKey = "-"
     /// The client this connection's address identifies without credentials (found once per connection).
     var addressClient: String?
     /// The last `Proxy-Authorization` value on this connection and what it proved: a keep-alive
@@ -54,6 +60,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     init(services: ProxyServices) {
         self.services = services
+        self.policyState = services.state
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -61,9 +68,10 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        clientAddressText = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        clientAddressText = context.channel.remoteAddress?.ipAddress ?? "-"
         clientAddress = IPAddress(clientAddressText)
-        addressClient = services.policy.clients.identify(address: clientAddress)
+        anonymousRateKey = RateLimiter.key(address: clientAddress, text: clientAddressText)
+        addressClient = policyState.policy.clients.identify(address: clientAddress)
         context.fireChannelActive()
     }
 
@@ -165,6 +173,14 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func onHead(context: ChannelHandlerContext, head: HTTPRequestHead) {
         var record = newRecord(method: head.method.rawValue, target: head.uri)
+        let current = services.state
+        if current !== policyState {
+            // Reloaded since the last request: who this connection is may have changed too.
+            policyState = current
+            addressClient = current.policy.clients.identify(address: clientAddress)
+            lastAuthorization = nil
+        }
+        let policy = current.policy
         if services.draining {
             refuse(context: context, record: record, denial: Denial(.shuttingDown, "Airlock is stopping; retry"), close: true)
             state = .discarding
@@ -183,7 +199,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         let client: String?
         switch identify(head) {
         case .failure(let denial):
-            refuse(context: context, record: record, denial: denial, close: head.method == .CONNECT || closeOnRefusal)
+            // A failed login ends the connection: each guess costs a new one.
+            refuse(context: context, record: record, denial: denial, close: true)
             state = .discarding
             return
         case .success(let name):
@@ -192,7 +209,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         if head.method == .CONNECT {
             record.mode = .tunnel
-            switch Router.tunnel(policy: services.policy, client: client, authority: head.uri) {
+            switch Router.tunnel(policy: policy, client: client, authority: head.uri) {
             case .deny(let denial, let upstream):
                 record.upstream = upstream?.name
                 refuse(context: context, record: record, denial: denial, close: true)
@@ -201,7 +218,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
                 record.upstream = tunnel.upstream.name
                 record.host = tunnel.host.text
                 record.port = tunnel.port
-                if let denial = services.rates.take(tunnel.upstream, client: record.client) {
+                if let denial = services.rates.take(tunnel.upstream, client: client ?? anonymousRateKey, named: client != nil) {
                     refuse(context: context, record: record, denial: denial, close: true)
                     state = .discarding
                     return
@@ -213,10 +230,10 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         let decision: Decision<Route>
         if head.uri.hasPrefix("/") {
             record.mode = .gateway
-            decision = Router.gateway(policy: services.policy, client: client, method: head.method.rawValue, target: head.uri)
+            decision = Router.gateway(policy: policy, client: client, method: head.method.rawValue, target: head.uri)
         } else {
             record.mode = .forward
-            decision = Router.forward(policy: services.policy, client: client, method: head.method.rawValue, absoluteURL: head.uri)
+            decision = Router.forward(policy: policy, client: client, method: head.method.rawValue, absoluteURL: head.uri)
         }
         switch decision {
         case .deny(let denial, let upstream):
@@ -228,7 +245,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             record.url = route.url.description
             record.host = route.url.hostString
             record.port = route.url.port
-            if let denial = services.rates.take(route.upstream, client: record.client) {
+            if let denial = services.rates.take(route.upstream, client: client ?? anonymousRateKey, named: client != nil) {
                 refuse(context: context, record: record, denial: denial, close: closeOnRefusal)
                 state = .discarding
                 return
@@ -294,7 +311,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// connection's address identifies, else nobody (nil). Credentials that prove nothing are a
     /// refusal, never a fall-back to the address.
     func identify(_ head: HTTPRequestHead) -> Result<String?, Denial> {
-        let directory = services.policy.clients
+        let directory = policyState.policy.clients
         guard directory.hasTokens else { return .success(addressClient) }
         let values = head.headers["Proxy-Authorization"]
         guard let value = values.first else { return .success(addressClient) }

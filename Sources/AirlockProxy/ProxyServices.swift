@@ -8,16 +8,30 @@ import NIOCore
 import NIOPosix
 import Foundation
 
-/// What every connection handler shares: the compiled policy and the long-lived engines.
-/// Built once at startup; nothing here is re-derived per request.
-final class ProxyServices: Sendable {
+/// One loaded policy and what is compiled from it. A reload makes a new one; a request uses the
+/// one that was current when its head arrived, for the whole call, so a reload never changes
+/// the rules under a call in flight.
+final class PolicyState: Sendable {
     let policy: Policy
     let exchange: Exchange
     let resolver: AirlockUpstream.Resolver
-    let addressGuard: AddressGuard
-    let audit: AuditLog
     /// The compiled response rules.
     let firewall: ResponseFirewall
+
+    init(policy: Policy, exchange: Exchange, resolver: AirlockUpstream.Resolver, firewall: ResponseFirewall) {
+        self.policy = policy
+        self.exchange = exchange
+        self.resolver = resolver
+        self.firewall = firewall
+    }
+}
+
+/// What every connection handler shares: the current policy and the long-lived engines.
+/// Built once at startup (the policy part again on each reload); nothing here is re-derived per request.
+final class ProxyServices: Sendable {
+    private let current: NIOLockedValueBox<PolicyState>
+    let addressGuard: AddressGuard
+    let audit: AuditLog
     /// Where large response bodies are validated, off the event loops.
     let inspectionPool: NIOThreadPool
     /// Bodies up to this size are inspected inline on the event loop (cheaper than a thread hop).
@@ -33,27 +47,33 @@ final class ProxyServices: Sendable {
     }
 
     private let inboxes: [ObjectIdentifier: LoopInbox]
-    /// Each upstream's calls and tunnels in flight (shared with `exchange`, for redirect hops).
+    /// Each upstream's calls and tunnels in flight (shared with every state's `exchange`, for
+    /// redirect hops, and kept across reloads: calls in flight give their slots back to it).
     let limiter: CallLimiter
-    /// Each client's call rate per upstream (`limits.rate`).
+    /// Each client's call rate per upstream (`limits.rate`), kept across reloads.
     let rates = RateLimiter()
 
     /// A request body must arrive at `minRate` bytes per second on average once `grace` ns have
     /// passed since its head (a body trickled in to hold a connection is refused).
     let bodyPace: (grace: UInt64, minRate: Int)
 
-    init(policy: Policy, exchange: Exchange, limiter: CallLimiter, resolver: AirlockUpstream.Resolver, addressGuard: AddressGuard, audit: AuditLog,
-         firewall: ResponseFirewall, inspectionPool: NIOThreadPool, loops: [EventLoop], bodyPace: (grace: UInt64, minRate: Int)) {
+    init(state: PolicyState, limiter: CallLimiter, addressGuard: AddressGuard, audit: AuditLog,
+         inspectionPool: NIOThreadPool, loops: [EventLoop], bodyPace: (grace: UInt64, minRate: Int)) {
+        self.current = NIOLockedValueBox(state)
         self.limiter = limiter
         self.bodyPace = bodyPace
-        self.firewall = firewall
         self.inspectionPool = inspectionPool
         self.inboxes = Dictionary(loops.map { (ObjectIdentifier($0), LoopInbox(loop: $0)) }, uniquingKeysWith: { a, _ in a })
-        self.policy = policy
-        self.exchange = exchange
-        self.resolver = resolver
         self.addressGuard = addressGuard
         self.audit = audit
+    }
+
+    /// The policy new requests are decided by.
+    var state: PolicyState { current.withLockedValue { $0 } }
+
+    /// Makes `state` the policy of every request whose head arrives from now on.
+    func install(_ state: PolicyState) {
+        current.withLockedValue { $0 = state }
     }
 
     /// The inbox of `loop` (every loop of the server's group has one, made at startup).

@@ -5,36 +5,32 @@ import Foundation
 /// Each upstream's calls and tunnels in flight, held to its `limits.concurrent_calls`: a
 /// bulkhead, so that a slow or flooded upstream cannot take every connection, buffer and
 /// transfer from the others. A call counts against the upstream it was routed to and, while
-/// it follows a redirect to another upstream, against that one too.
+/// it follows a redirect to another upstream, against that one too. Counters are kept by
+/// upstream name across policy reloads: a call in flight gives its slot back to the same counter
+/// that new calls take from, and a reloaded limit applies to the calls already counted.
 public final class CallLimiter: @unchecked Sendable {
-    private final class Counter {
-        var taken = 0          // under the limiter's lock
-    }
-
     private let lock = NSLock()
-    private let counters: [String: Counter]
+    private var taken: [String: Int] = [:]      // under `lock`
 
-    /// One counter per upstream of `policy`, made once.
+    /// One counter per upstream of `policy`, made once (an upstream a reload adds gets one then).
     public init(policy: Policy) {
-        counters = Dictionary(policy.upstreams.map { ($0.name, Counter()) }, uniquingKeysWith: { a, _ in a })
+        taken = Dictionary(policy.upstreams.map { ($0.name, 0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// Takes one of `upstream`'s slots; false, taking nothing, when all are in use (an upstream
-    /// the policy does not name has none).
+    /// Takes one of `upstream`'s slots; false, taking nothing, when all are in use.
     public func acquire(_ upstream: Upstream) -> Bool {
-        guard let counter = counters[upstream.name] else { return false }
         lock.lock()
         defer { lock.unlock() }
-        guard counter.taken < upstream.limits.concurrentCalls else { return false }
-        counter.taken += 1
+        let inUse = taken[upstream.name, default: 0]
+        guard inUse < upstream.limits.concurrentCalls else { return false }
+        taken[upstream.name] = inUse + 1
         return true
     }
 
     /// Gives back a slot that `acquire` took.
     public func release(_ upstream: Upstream) {
-        guard let counter = counters[upstream.name] else { return }
         lock.lock()
-        counter.taken -= 1
+        taken[upstream.name, default: 1] -= 1
         lock.unlock()
     }
 

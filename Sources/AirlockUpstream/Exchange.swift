@@ -9,7 +9,8 @@ public struct ExchangeResult: Sendable {
     public var route: Route
     /// How many redirects were followed.
     public var redirects: Int
-    /// In report mode: a redirect that enforce mode would have blocked.
+    /// In report mode: what enforce mode would have refused on the way, a blocked redirect or the
+    /// rules of a hop's upstream (the first such refusal; the first route's own is in its `wouldDeny`).
     public var wouldDeny: Denial?
 }
 
@@ -42,12 +43,12 @@ public struct Exchange: Sendable {
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream? = nil,
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
-        hop(route: route, headers: headers, body: body, stream: stream, followed: 0, first: route.upstream.name, held: [], completion: completion)
+        hop(route: route, headers: headers, body: body, stream: stream, followed: 0, first: route.upstream.name, held: [], reported: nil, completion: completion)
     }
 
     private func hop(
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream?, followed: Int,
-        first: String, held: [String], completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
+        first: String, held: [String], reported: Denial?, completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
         client.send(route: route, headers: headers, body: body, stream: stream) { [self] result in
             let response: UpstreamResponse
@@ -59,7 +60,7 @@ public struct Exchange: Sendable {
                 response = r
             }
             guard Self.isRedirect(response.status), !response.streamed else {
-                completion(.success(ExchangeResult(response: response, route: route, redirects: followed, wouldDeny: nil)))
+                completion(.success(ExchangeResult(response: response, route: route, redirects: followed, wouldDeny: reported)))
                 return
             }
             let location = response.headers.first { $0.name.equalsIgnoringASCIICase("location") }?.value
@@ -67,7 +68,7 @@ public struct Exchange: Sendable {
             func refuse(_ detail: String) {
                 let denial = Denial(.redirectBlocked, "upstream answered \(response.status) (\(shown)): \(detail)")
                 if route.upstream.mode == .report {
-                    completion(.success(ExchangeResult(response: response, route: route, redirects: followed, wouldDeny: denial)))
+                    completion(.success(ExchangeResult(response: response, route: route, redirects: followed, wouldDeny: reported ?? denial)))
                 } else {
                     completion(.failure(UpstreamFailure(denial: denial, address: response.address)))
                 }
@@ -99,7 +100,8 @@ public struct Exchange: Sendable {
                 let sameOrigin = next.url.origin == route.url.origin
                 let nextHeaders = sameOrigin ? headers : HeaderFilter.crossOrigin(headers)
                 let nextBody = method == route.method ? body : []
-                hop(route: next, headers: nextHeaders, body: nextBody, stream: stream, followed: followed + 1, first: first, held: held, completion: completion)
+                hop(route: next, headers: nextHeaders, body: nextBody, stream: stream, followed: followed + 1, first: first, held: held,
+                    reported: reported ?? next.wouldDeny, completion: completion)
             }
         }
     }

@@ -4,10 +4,13 @@ import Foundation
 
 /// Each client's calls to each upstream, held to the upstream's `limits.rate` by a token bucket:
 /// `burst` calls at once, refilled at the rate. A client is its policy name when it was
-/// identified, else its address. An upstream without a rate costs nothing here.
+/// identified, else its address (an IPv6 address by its /64, which one host can fill with
+/// addresses of its own). An upstream without a rate costs nothing here.
 ///
-/// Memory is bounded: at most `maxTracked` buckets. A full bucket is the same as none, so when
-/// the table is full the full ones are dropped; if every tracked client is still mid-burst, a new
+/// Memory is bounded. Named clients have a table of their own, as large as the policy makes it.
+/// Unidentified callers share at most `maxTracked` buckets: a full bucket is the same as none, so
+/// when the table is full the full ones are dropped (at most once a second, so a flood of new
+/// addresses cannot make every call scan it); if the callers tracked are all still mid-burst, a new
 /// one is refused (`rate_limited`, fail closed) rather than the table growing without end.
 public final class RateLimiter: @unchecked Sendable {
     private struct Key: Hashable {
@@ -20,58 +23,71 @@ public final class RateLimiter: @unchecked Sendable {
         var updated: UInt64      // monotonic ns
         let rate: Limits.Rate    // its upstream's, so a prune can judge every bucket by its own
 
-        /// The tokens at `now`: what was left plus the refill since, at most a burst.
+        /// The tokens at `now`: what was left plus the refill since, at most a burst. A `now`
+        /// older than the last update (a clock read before another thread took the lock) refills nothing.
         func tokens(at now: UInt64) -> Double {
-            min(Double(rate.burst), tokens + Double(now &- updated) / 1e9 * rate.perSecond)
+            let elapsed = now > updated ? now - updated : 0
+            return min(Double(rate.burst), tokens + Double(elapsed) / 1e9 * rate.perSecond)
         }
     }
 
-    /// Most buckets kept at once.
+    /// Most buckets of unidentified callers kept at once.
     public let maxTracked: Int
     private let lock = NSLock()
-    private var buckets: [Key: Bucket] = [:]
+    private var named: [Key: Bucket] = [:]
+    private var anonymous: [Key: Bucket] = [:]
+    private var lastPrune: UInt64 = 0
 
     /// An empty table.
     public init(maxTracked: Int = 65_536) {
         self.maxTracked = maxTracked
     }
 
-    /// Takes one call from `client`'s bucket for `upstream`: nil when the call may go, else the
-    /// refusal, which says when the next call would pass.
-    public func take(_ upstream: Upstream, client: String, now: UInt64 = DispatchTime.now().uptimeNanoseconds) -> Denial? {
+    /// The key of an unidentified caller at `address`: the address, or for IPv6 its /64.
+    public static func key(address: IPAddress?, text: String) -> String {
+        guard let address, !address.isV4 else { return text }
+        return CIDR(network: address, prefixLength: 64).description
+    }
+
+    /// Takes one call from `client`'s bucket for `upstream` (`named`: a policy client name, else an
+    /// unidentified caller's key): nil when the call may go, else the refusal, which says when the
+    /// next call would pass.
+    public func take(_ upstream: Upstream, client: String, named isNamed: Bool, now: UInt64 = DispatchTime.now().uptimeNanoseconds) -> Denial? {
         guard let rate = upstream.limits.rate else { return nil }
         let key = Key(upstream: upstream.name, client: client)
         lock.lock()
         defer { lock.unlock() }
         var bucket: Bucket
-        if let existing = buckets[key] {
-            bucket = existing
-            bucket.tokens = bucket.tokens(at: now)
-            bucket.updated = now
+        if let existing = isNamed ? named[key] : anonymous[key] {
+            // A reload that changed the rate: what the client had left carries over, up to the new burst.
+            bucket = Bucket(tokens: min(existing.tokens(at: now), Double(rate.burst)), updated: max(existing.updated, now), rate: rate)
         } else {
-            if buckets.count >= maxTracked {
-                buckets = buckets.filter { $0.value.tokens(at: now) < Double($0.value.rate.burst) }
-            }
-            guard buckets.count < maxTracked else {
-                return Denial(.rateLimited, "Airlock is tracking \(maxTracked) clients in mid-burst already; retry shortly", retryAfter: 1)
+            if !isNamed && anonymous.count >= maxTracked {
+                if now &- lastPrune >= 1_000_000_000 || lastPrune == 0 {
+                    lastPrune = now
+                    anonymous = anonymous.filter { $0.value.tokens(at: now) < Double($0.value.rate.burst) }
+                }
+                guard anonymous.count < maxTracked else {
+                    return Denial(.rateLimited, "Airlock is tracking \(maxTracked) unidentified callers in mid-burst already; retry shortly", retryAfter: 1)
+                }
             }
             bucket = Bucket(tokens: Double(rate.burst), updated: now, rate: rate)
         }
-        guard bucket.tokens >= 1 else {
-            buckets[key] = bucket
+        let allowed = bucket.tokens >= 1
+        if allowed { bucket.tokens -= 1 }
+        if isNamed { named[key] = bucket } else { anonymous[key] = bucket }
+        guard allowed else {
             let wait = (1 - bucket.tokens) / rate.perSecond
             return Denial(.rateLimited, "client '\(client)' is over upstream '\(upstream.name)' limits.rate \(rate.description)",
                           retryAfter: max(1, Int(wait.rounded(.up))))
         }
-        bucket.tokens -= 1
-        buckets[key] = bucket
         return nil
     }
 
-    /// How many buckets are tracked (for tests).
+    /// How many buckets of unidentified callers are tracked (for tests).
     public var tracked: Int {
         lock.lock()
         defer { lock.unlock() }
-        return buckets.count
+        return anonymous.count
     }
 }

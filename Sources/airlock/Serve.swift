@@ -6,9 +6,17 @@ import ArgumentParser
 import Foundation
 
 extension Airlock {
-    /// `airlock serve`: runs the proxy until SIGINT or SIGTERM.
+    /// `airlock serve`: runs the proxy until SIGINT or SIGTERM; SIGHUP reloads the policy,
+    /// SIGUSR1 reopens the audit log.
     struct Serve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run the proxy.")
+        static let configuration = CommandConfiguration(
+            abstract: "Run the proxy.",
+            discussion: """
+                SIGINT or SIGTERM stops it cleanly (calls in flight finish, the audit log is flushed). \
+                SIGHUP reloads the policy: requests from then on are decided by the new one, calls in \
+                flight finish under theirs, connections stay open; a policy with errors is refused and \
+                the running one kept. SIGUSR1 reopens the audit log (after a rotation moved it).
+                """)
 
         @OptionGroup var options: PolicyOptions
 
@@ -61,12 +69,59 @@ extension Airlock {
             print("airlock: audit log \(policy.auditFile)")
             print("airlock: \(CurlEngine.version.split(separator: " ").prefix(2).joined(separator: " "))")
             fflush(nil)
+            let path = options.policy
+            let controls = DispatchQueue(label: "airlock-controls")
+            let handlers = [
+                Signals.on(SIGHUP, queue: controls) { Self.reload(server, path: path) },
+                Signals.on(SIGUSR1, queue: controls) {
+                    server.reopenAuditLog()
+                    print("airlock: SIGUSR1, reopening the audit log \(policy.auditFile)")
+                    fflush(nil)
+                },
+            ]
+            defer { handlers.forEach { $0.cancel() } }
             let signal = await StopSignal.wait()
             print("airlock: \(signal), stopping (finishing calls in flight, flushing the audit log)")
             fflush(nil)
             await server.shutdown()
             print("airlock: stopped")
         }
+
+        /// SIGHUP: loads and compiles the policy again and swaps it in, or keeps the running one
+        /// and prints every error with file and line.
+        static func reload(_ server: AirlockServer, path: String) {
+            defer { fflush(nil) }
+            let policy: Policy
+            do {
+                policy = try PolicyLoader.load(path: path)
+            } catch {
+                for problem in error.errors { printError(problem.description) }
+                printError("airlock: SIGHUP: \(error.errors.count) error(s) in policy \(path); still running the policy loaded before")
+                return
+            }
+            do {
+                let warnings = try server.reload(policy: policy)
+                for warning in warnings { printError("airlock: warning: " + warning) }
+            } catch {
+                for problem in error.errors { printError(problem.description) }
+                printError("airlock: SIGHUP: \(error.errors.count) error(s) in the schemas named by policy \(path); still running the policy loaded before")
+                return
+            }
+            print("airlock: SIGHUP, reloaded policy \(policy.sources.joined(separator: ", ")) — \(policy.upstreams.count) upstream(s): \(policy.upstreams.map(\.name).joined(separator: ", "))")
+            for warning in tunnelWarnings(policy) { printError("airlock: " + warning) }
+        }
+    }
+}
+
+/// Signals that control a running server (their default action, ending the process, is turned off).
+enum Signals {
+    /// Runs `handler` on `queue` each time `number` arrives, until the returned source is cancelled.
+    static func on(_ number: Int32, queue: DispatchQueue, _ handler: @escaping @Sendable () -> Void) -> DispatchSourceSignal {
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+        source.setEventHandler(handler: handler)
+        source.resume()
+        return source
     }
 }
 

@@ -198,6 +198,103 @@ import Testing
         }
     }
 
+    /// A policy for a real `airlock serve`: one upstream `api` on loopback, audit in `audit/events.jsonl`.
+    static func writeServePolicy(_ file: URL, port: Int, upstream: Int, paths: String = "[\"/**\"]") throws {
+        try """
+            listen: 127.0.0.1:\(port)
+            audit:
+              file: audit/events.jsonl
+            upstreams:
+              api:
+                url: http://127.0.0.1:\(upstream)
+                paths: \(paths)
+                allow_addresses: [127.0.0.1/32]
+            """.write(to: file, atomically: true, encoding: .utf8)
+    }
+
+    /// What a child process writes to a pipe, collected as it arrives.
+    final class Collected: @unchecked Sendable {
+        private let lock = NSLock()
+        private var bytes = Data()
+
+        init(_ pipe: Pipe) {
+            pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+                let chunk = handle.availableData
+                lock.withLock { bytes.append(chunk) }
+            }
+        }
+
+        var text: String { lock.withLock { String(decoding: bytes, as: UTF8.self) } }
+
+        /// Waits (up to 15 s) until `needle` has been written `count` times.
+        func wait(for needle: String, count: Int = 1) async throws -> Bool {
+            let deadline = Date().addingTimeInterval(15)
+            while text.components(separatedBy: needle).count - 1 < count {
+                guard Date() < deadline else { return false }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return true
+        }
+    }
+
+    /// A real `airlock serve` controlled by signals: SIGHUP swaps the policy in without dropping
+    /// the process (and refuses a broken one, keeping the running policy); SIGUSR1 starts a new
+    /// audit file after a rotation moved the old one, losing no event.
+    @Test func serveReloadsOnSIGHUPAndReopensTheAuditLogOnSIGUSR1() async throws {
+        let upstream = try await TestUpstream()
+        let folder = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let port = try freePort()
+        let policy = folder.appendingPathComponent("policy.yaml")
+        func write(paths: String) throws {
+            try Self.writeServePolicy(policy, port: port, upstream: upstream.port, paths: paths)
+        }
+        func get(_ path: String) async throws -> String {
+            let answer = try await RawClient.exchange(port: port, bytes: "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeoutMs: 3000)
+            return answer.components(separatedBy: "\r\n").first ?? ""
+        }
+        try write(paths: "[\"/v1/**\"]")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--policy", policy.path]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let stdout = Collected(out), stderr = Collected(err)
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        #expect(try await stdout.wait(for: "audit log"))
+        #expect(try await get("/api/v1/a") == "HTTP/1.1 200 OK")
+
+        try write(paths: "[\"/v2/**\"]")
+        kill(process.processIdentifier, SIGHUP)
+        #expect(try await stdout.wait(for: "SIGHUP, reloaded policy"), "\(stdout.text)\n\(stderr.text)")
+        #expect(try await get("/api/v1/a") == "HTTP/1.1 403 Forbidden")
+        #expect(try await get("/api/v2/a") == "HTTP/1.1 200 OK")
+
+        try "upstreams:\n  api:\n    url: ftp://nowhere\n".write(to: policy, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        #expect(try await stderr.wait(for: "still running the policy loaded before"), "\(stderr.text)")
+        #expect(stderr.text.contains("policy.yaml:3:"), "errors name file and line: \(stderr.text)")
+        #expect(try await get("/api/v2/a") == "HTTP/1.1 200 OK")
+
+        let log = folder.appendingPathComponent("audit/events.jsonl")
+        let rotated = folder.appendingPathComponent("audit/events.jsonl.1")
+        try FileManager.default.moveItem(at: log, to: rotated)
+        kill(process.processIdentifier, SIGUSR1)
+        #expect(try await stdout.wait(for: "SIGUSR1, reopening the audit log"))
+        // The writer reopens before its next write: the next event starts the new file.
+        #expect(try await get("/api/v2/b") == "HTTP/1.1 200 OK")
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let old = try String(contentsOf: rotated, encoding: .utf8).split(separator: "\n")
+        let new = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        #expect(old.count == 4, "\(old)")
+        #expect(new.count == 1 && new.first?.contains("/v2/b") == true, "\(new)")
+        await upstream.stop()
+    }
+
     /// A real `airlock serve`: calls answered, SIGTERM during a slow call, every event on disk.
     @Test func serveStopsCleanlyOnSIGTERMWithoutLosingAuditEvents() async throws {
         let upstream = try await TestUpstream { request in
@@ -207,15 +304,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let port = try freePort()
         let policy = folder.appendingPathComponent("policy.yaml")
-        try """
-            listen: 127.0.0.1:\(port)
-            audit:
-              file: audit/events.jsonl
-            upstreams:
-              api:
-                url: http://127.0.0.1:\(upstream.port)
-                allow_addresses: [127.0.0.1/32]
-            """.write(to: policy, atomically: true, encoding: .utf8)
+        try Self.writeServePolicy(policy, port: port, upstream: upstream.port)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", "--policy", policy.path]

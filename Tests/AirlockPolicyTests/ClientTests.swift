@@ -75,6 +75,7 @@ struct ClientTests {
         #expect(clients.identify(address: IPAddress("::ffff:10.20.5.9")) == "billing-db", "a v4 client on a dual-stack listener")
         #expect(clients.identify(address: IPAddress("10.40.0.1")) == nil, "a token client is never identified by address alone")
         #expect(clients.identify(address: IPAddress("10.21.0.1")) == nil)
+        #expect(clients.identify(address: IPAddress("10.30.7.7")) == "billing", "::ffff:10.30.0.0/112 in the policy is 10.30.0.0/16")
         #expect(clients.identify(address: nil) == nil)
     }
 
@@ -90,7 +91,8 @@ struct ClientTests {
             (basic("reports:s3cret-token"), outside, "may not authenticate from 10.20.1.1"),
             (basic("reports:wrong"), inside, "wrong token for client 'reports'"),
             (basic("anywhere:s3cret-token"), inside, "wrong token for client 'anywhere'"),
-            (basic("billing:s3cret-token"), inside, "no client named 'billing' authenticates"),
+            (basic("billing:s3cret-token"), inside, "name no client that authenticates with a token"),
+            (basic("s3cret-token:x"), inside, "name no client that authenticates with a token"),
             (basic("reports:"), inside, "the token is empty"),
             (basic("reports"), inside, "not base64 of name:token"),
             ("Basic !!!", inside, "not base64"),
@@ -139,6 +141,8 @@ struct ClientTests {
         ("clients:\n  a:\n    token_sha256: s3cret\n", "3: clients.a.token_sha256 must be the 64 hex digits"),
         ("clients:\n  a:\n    token: x\n", "3: clients.a: unknown key 'token'"),
         ("clients:\n  a:\n    addresses: [10.0.0.0/8]\n  b:\n    addresses: [10.0.0.0/8]\n", "4: clients.b: 10.0.0.0/8 is also client 'a'"),
+        ("clients:\n  a:\n    token_sha256: \(String(repeating: "0f", count: 32))\n  b:\n    token_sha256: \(String(repeating: "0F", count: 32))\n",
+         "4: clients.b: token_sha256 is also client 'a''s"),
         ("clients:\n  a:\n    addresses: [10.0.0.0/8]\n", "7: upstreams.u.clients: no client named 'nobody' (clients: a)"),
         ("", "4: upstreams.u.clients: no client named 'nobody' (the policy has no clients: section)"),
         ("defaults:\n  clients: []\n", "2: defaults.clients is empty"),

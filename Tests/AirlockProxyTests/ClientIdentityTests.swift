@@ -74,7 +74,7 @@ import Testing
             let seen = upstream.requests.count
             let other = try airlock.gateway("/payments/v1/charge")
             #expect(other.status == 403 && other.reason == "client_not_permitted")
-            #expect(other.body.contains("client 'loopback' is not in upstream 'payments' clients [billing]"))
+            #expect(other.body.contains("client 'loopback' is not one of upstream 'payments' clients"))
             let denied = try #require(airlock.auditEvent(for: other))
             #expect(denied["decision"] as? String == "deny")
             #expect(denied["client"] as? String == "loopback")
@@ -97,7 +97,7 @@ import Testing
             let anonymous = try airlock.gateway("/analytics/v1/report")
             #expect(anonymous.status == 407 && anonymous.reason == "client_unauthenticated")
             #expect(anonymous.headers["proxy-authenticate"] == "Basic realm=\"airlock\"")
-            #expect(anonymous.body.contains("client 'loopback' is not in upstream 'analytics' clients [reports]; authenticate with Proxy-Authorization"))
+            #expect(anonymous.body.contains("client 'loopback' is not one of upstream 'analytics' clients; authenticate with Proxy-Authorization"))
             #expect(upstream.requests.isEmpty)
 
             // Gateway mode, the token as Basic name:token and as Bearer.
@@ -127,7 +127,9 @@ import Testing
             let seen = upstream.requests.count
             let failures: [(String, String)] = [
                 (Self.basic("reports", "wrong"), "wrong token for client 'reports'"),
-                (Self.basic("billing", "r3ports-token"), "no client named 'billing' authenticates with a token"),
+                (Self.basic("billing", "r3ports-token"), "name no client that authenticates with a token"),
+                (Self.basic("r3ports-token", ""), "the token is empty"),
+                (Self.basic("r3ports-token", "x"), "name no client that authenticates with a token"),
                 ("Proxy-Authorization: Bearer nope", "the bearer token belongs to no client"),
                 ("Proxy-Authorization: Digest abc", "scheme 'digest' is not Basic or Bearer"),
                 ("Proxy-Authorization: Basic %%%", "not base64 of name:token"),

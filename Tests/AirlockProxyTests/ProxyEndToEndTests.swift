@@ -197,6 +197,14 @@ import Testing
             let away = try airlock.gateway("/follower/v1/redirect-to?" + "http://example.com/".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
             #expect(away.status == 502 && away.reason == "redirect_blocked")
             #expect(airlock.auditEvent(for: away)?["detail"] as? String != nil)
+            // into a report-mode upstream whose rules refuse the hop: let through, audited as report
+            let reported = "http://127.0.0.1:\(upstream.port)/base/v2/off-list".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let passed = try airlock.gateway("/follower/v1/redirect-to?\(reported)")
+            #expect(passed.status == 200)
+            #expect(passed.body.contains("\"uri\":\"/base/v2/off-list\""))
+            let passedEvent = try #require(airlock.auditEvent(for: passed))
+            #expect(passedEvent["decision"] as? String == "report" && passedEvent["reason"] as? String == "path_not_allowed", "\(passedEvent)")
+            #expect(passedEvent["upstream"] as? String == "reporter")
         }
     }
 

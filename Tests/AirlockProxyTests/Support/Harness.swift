@@ -11,10 +11,12 @@ final class Harness: Sendable {
     let server: AirlockServer
     let port: Int
     let auditPath: String
+    let listenPort: Int
 
     /// `policyBody` is the YAML below the `listen`/`audit` lines the harness writes itself.
     init(policy policyBody: String, listenPort: Int = 0, caFile: String? = nil, headTimeout: TimeAmount? = nil,
          idleTimeout: TimeAmount? = nil) async throws {
+        self.listenPort = listenPort
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         auditPath = folder.appendingPathComponent("audit.jsonl").path
@@ -29,6 +31,15 @@ final class Harness: Sendable {
         if let idleTimeout { configuration.idleTimeout = idleTimeout }
         server = try AirlockServer(configuration: configuration)
         port = try await server.start().port
+    }
+
+    /// Rewrites the policy file with `policyBody` (same listen and audit lines) and reloads it into
+    /// the running server, as SIGHUP does; returns the server's warnings.
+    func reload(policy policyBody: String) throws -> [String] {
+        let yaml = "listen: 127.0.0.1:\(listenPort)\naudit:\n  file: audit.jsonl\n" + policyBody
+        let file = folder.appendingPathComponent("policy.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        return try server.reload(policy: try PolicyLoader.load(path: file.path))
     }
 
     func stop() async {
