@@ -15,6 +15,8 @@ import Glibc
 public final class AuditLog: @unchecked Sendable {
     /// Where events go.
     public let path: String
+    /// Counters over the events written (`/_airlock/metrics`), kept by the writer.
+    public let metrics = AuditMetrics()
     // The descriptor is written by the writer thread only (a reopen), and read by it and, after
     // close (when the writer has stopped), by callers of `record`.
     private var fd: Int32
@@ -47,7 +49,7 @@ public final class AuditLog: @unchecked Sendable {
             // After close, write synchronously rather than lose the event.
             var bytes: [UInt8] = []
             event.appendJSONLine(to: &bytes)
-            writeAll(bytes)
+            metrics.add(CollectionOfOne(event), failed: !writeAll(bytes))
             then?()
             return
         }
@@ -108,7 +110,8 @@ public final class AuditLog: @unchecked Sendable {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(batch.count * 384)
             for (event, _) in batch { event.appendJSONLine(to: &bytes) }
-            writeAll(bytes)
+            let written = writeAll(bytes)
+            metrics.add(batch.lazy.map(\.0), failed: !written)
             for (_, then) in batch { then?() }
         }
         finished.signal()
@@ -145,12 +148,16 @@ public final class AuditLog: @unchecked Sendable {
         return fd
     }
 
-    private func writeAll(_ bytes: [UInt8]) {
+    @discardableResult
+    private func writeAll(_ bytes: [UInt8]) -> Bool {
         do {
             try handle.write(contentsOf: bytes)
+            return true
         } catch {
-            // Nothing else can record this; stderr is the last resort so it is not silent.
+            // Nothing else can record this; stderr is the last resort so it is not silent (and
+            // airlock_audit_write_errors_total counts it).
             FileHandle.standardError.write(Data("airlock: audit write to \(path) failed: \(error)\n".utf8))
+            return false
         }
     }
 }

@@ -191,6 +191,12 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             state = .discarding
             return
         }
+        if head.method == .GET, head.uri.hasPrefix("/_airlock/"), let (answerHead, body) = adminAnswer(head, allocator: context.channel.allocator) {
+            // Airlock's own endpoints (no upstream name starts with `_`): not calls, so not audited.
+            write(context: context, head: answerHead, body: body, close: !head.isKeepAlive)
+            state = .discarding
+            return
+        }
         // A client that sent `Expect: 100-continue` holds its body back until told to go on. A refusal
         // of the head is its final answer, and whether the body follows anyway is the client's
         // choice (RFC 9110 §10.1.1), so the connection closes after the refusal rather than guess.
@@ -305,6 +311,31 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .idle, .waiting, .streaming, .tunnelConnecting:
             break
         }
+    }
+
+    /// `GET /_airlock/health` (200 while serving; a stop answers 503 `shutting_down` before this)
+    /// and `GET /_airlock/metrics` (Prometheus text); nil for any other path, which is then routed
+    /// like any gateway path (and refused as `unknown_upstream`).
+    func adminAnswer(_ head: HTTPRequestHead, allocator: ByteBufferAllocator) -> (HTTPResponseHead, ByteBuffer)? {
+        let text: String, type: String
+        switch head.uri {
+        case "/_airlock/health":
+            text = "{\"status\":\"ok\",\"upstreams\":\(policyState.policy.upstreams.count)}\n"
+            type = "application/json"
+        case "/_airlock/metrics":
+            text = services.audit.metrics.prometheus(inFlight: services.limiter.inUse())
+            type = "text/plain; version=0.0.4; charset=utf-8"
+        default:
+            return nil
+        }
+        var body = allocator.buffer(capacity: text.utf8.count)
+        body.writeString(text)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: type)
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        headers.add(name: "Cache-Control", value: "no-store")
+        if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
+        return (HTTPResponseHead(version: .http1_1, status: .ok, headers: headers), body)
     }
 
     /// Who is asking: the client that authenticated with `Proxy-Authorization`, else the one this

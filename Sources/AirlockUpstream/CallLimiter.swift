@@ -27,6 +27,13 @@ public final class CallLimiter: @unchecked Sendable {
         return true
     }
 
+    /// Calls and tunnels in flight now, by upstream name.
+    public func inUse() -> [String: Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return taken
+    }
+
     /// Gives back a slot that `acquire` took.
     public func release(_ upstream: Upstream) {
         lock.lock()

@@ -515,6 +515,34 @@ import Testing
         }
     }
 
+    /// Airlock's own endpoints: health for probes, metrics (Prometheus text) that agree with the
+    /// audit log; neither is a call, so neither is audited; other `/_airlock/` paths are refused.
+    @Test func healthAndMetricsEndpointsAgreeWithTheAuditLog() async throws {
+        try await Self.run { airlock, upstream in
+            for _ in 0..<3 { #expect(try airlock.gateway("/api/v1/items").status == 200) }
+            #expect(try airlock.gateway("/api/v2/items").status == 403)
+            #expect(try airlock.gateway("/nowhere/x").status == 404)
+            let health = try airlock.gateway("/_airlock/health")
+            #expect(health.status == 200 && health.headers["content-type"] == "application/json")
+            #expect(health.body.contains("\"status\":\"ok\""))
+            let metrics = try airlock.gateway("/_airlock/metrics")
+            #expect(metrics.status == 200 && metrics.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
+            let lines = metrics.body.split(separator: "\n").map(String.init)
+            #expect(lines.contains("airlock_decisions_total{upstream=\"api\",decision=\"allow\",reason=\"\"} 3"), "\(metrics.body)")
+            #expect(lines.contains("airlock_decisions_total{upstream=\"api\",decision=\"deny\",reason=\"path_not_allowed\"} 1"))
+            #expect(lines.contains("airlock_decisions_total{upstream=\"\",decision=\"deny\",reason=\"unknown_upstream\"} 1"))
+            #expect(lines.contains("airlock_decision_duration_seconds_count{upstream=\"api\"} 4"))
+            #expect(lines.contains("airlock_decision_duration_seconds_bucket{upstream=\"api\",le=\"+Inf\"} 4"))
+            #expect(lines.contains("airlock_calls_in_flight{upstream=\"api\"} 0"))
+            #expect(lines.contains("airlock_audit_events_total 5"))
+            #expect(lines.contains("airlock_audit_write_errors_total 0"))
+            #expect(airlock.auditEvents().count == 5, "health and metrics requests are not audited")
+            let other = try airlock.gateway("/_airlock/config")
+            #expect(other.status == 404 && other.reason == "unknown_upstream")
+            #expect(upstream.requests.count == 3)
+        }
+    }
+
     @Test func garbageRequestsNeverTakeTheProxyDown() async throws {
         try await Self.run { airlock, upstream in
             var generator = SystemRandomNumberGenerator()
