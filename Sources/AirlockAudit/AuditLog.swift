@@ -9,22 +9,26 @@ import Glibc
 /// Request handling never blocks on the disk: events are queued under a lock and a writer
 /// thread appends them in batches (group commit). A caller that must not answer before its
 /// event is safe passes `then:`; it runs after the event's bytes were handed to the kernel
-/// with write(2), so they survive a crash of the Airlock process. `close()` drains the
-/// queue, so a clean stop (SIGINT/SIGTERM) loses nothing either. `reopen()` starts a new file at
+/// with write(2), so they survive a crash of the Airlock process, and it is told whether the
+/// write succeeded (a full disk: the caller withholds what it would have let through).
+/// `close()` drains the queue, so a clean stop (SIGINT/SIGTERM) loses nothing either. `reopen()` starts a new file at
 /// the same path after a rotation moved the old one (events before it are in the old file).
 public final class AuditLog: @unchecked Sendable {
     /// Where events go.
     public let path: String
     /// Counters over the events written (`/_airlock/metrics`), kept by the writer.
     public let metrics = AuditMetrics()
-    // The descriptor is written by the writer thread only (a reopen), and read by it and, after
-    // close (when the writer has stopped), by callers of `record`.
+    /// What runs once an event was written (`true`) or could not be (`false`).
+    public typealias Written = @Sendable (Bool) -> Void
+    // The descriptor is written by the writer thread only (a reopen), and read by it and, once
+    // the writer has stopped (`writerDone`, which callers after close wait for), by callers of `record`.
     private var fd: Int32
     private var handle: FileHandle
     private let condition = NSCondition()
-    private var queue: [(AuditEvent, (@Sendable () -> Void)?)] = []
+    private var queue: [(AuditEvent, Written?)] = []
     private var reopenRequested = false
     private var closing = false
+    private var writerDone = false
     private var writerWaiting = false
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
@@ -41,16 +45,19 @@ public final class AuditLog: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues `event`; `then` runs (on the writer thread) once it is written.
-    public func record(_ event: AuditEvent, then: (@Sendable () -> Void)? = nil) {
+    /// Queues `event`; `then` runs (on the writer thread) once it is written, with whether the write succeeded.
+    public func record(_ event: AuditEvent, then: Written? = nil) {
         condition.lock()
         if closing {
+            // After close, write synchronously rather than lose the event, once the writer's last
+            // batch (and any reopen it was doing) is done: the descriptor is not changing any more.
+            while !writerDone { condition.wait() }
             condition.unlock()
-            // After close, write synchronously rather than lose the event.
             var bytes: [UInt8] = []
             event.appendJSONLine(to: &bytes)
-            metrics.add(CollectionOfOne(event), failed: !writeAll(bytes))
-            then?()
+            let written = writeAll(bytes)
+            metrics.add(CollectionOfOne(event), failed: !written)
+            then?(written)
             return
         }
         queue.append((event, then))
@@ -79,7 +86,7 @@ public final class AuditLog: @unchecked Sendable {
             return
         }
         closing = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
         finished.wait()
         fsync(fd)
@@ -112,8 +119,12 @@ public final class AuditLog: @unchecked Sendable {
             for (event, _) in batch { event.appendJSONLine(to: &bytes) }
             let written = writeAll(bytes)
             metrics.add(batch.lazy.map(\.0), failed: !written)
-            for (_, then) in batch { then?() }
+            for (_, then) in batch { then?(written) }
         }
+        condition.lock()
+        writerDone = true
+        condition.broadcast()
+        condition.unlock()
         finished.signal()
     }
 
@@ -148,15 +159,19 @@ public final class AuditLog: @unchecked Sendable {
         return fd
     }
 
-    @discardableResult
+    /// Appends `bytes`; false if the write failed. Nothing else can record a failure, so stderr says
+    /// so when writes start failing and when they succeed again (not once per batch: a full disk
+    /// would flood it), and `airlock_audit_write_errors_total` counts every event not written.
     private func writeAll(_ bytes: [UInt8]) -> Bool {
+        let wasFailing = metrics.failing
         do {
             try handle.write(contentsOf: bytes)
+            if wasFailing { FileHandle.standardError.write(Data("airlock: audit writes to \(path) succeed again\n".utf8)) }
             return true
         } catch {
-            // Nothing else can record this; stderr is the last resort so it is not silent (and
-            // airlock_audit_write_errors_total counts it).
-            FileHandle.standardError.write(Data("airlock: audit write to \(path) failed: \(error)\n".utf8))
+            if !wasFailing {
+                FileHandle.standardError.write(Data("airlock: audit write to \(path) failed: \(error); answers that would be allowed are withheld (500 internal_error) until writes succeed again\n".utf8))
+            }
             return false
         }
     }

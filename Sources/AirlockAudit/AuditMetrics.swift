@@ -32,30 +32,43 @@ public final class AuditMetrics: @unchecked Sendable {
     private var decisions: [Key: Int] = [:]
     private var durations: [String: Histogram] = [:]
     private var written = 0
-    private var writeErrors = 0
+    private var unwritten = 0
+    private var lastWriteFailed = false
 
     /// Empty counters.
     public init() {}
 
-    /// Counts a batch of events that was written (`failed`: the write to the file failed).
+    /// Counts a batch of events that was written (`failed`: the write to the file failed, and the
+    /// events count as unwritten only, so that the decision counts stay those of the log).
     func add(_ events: some Sequence<AuditEvent>, failed: Bool) {
         lock.lock()
         defer { lock.unlock() }
-        var count = 0
+        lastWriteFailed = failed
+        guard !failed else {
+            for _ in events { unwritten += 1 }
+            return
+        }
         for event in events {
-            count += 1
+            written += 1
             let upstream = event.upstream ?? ""
             decisions[Key(upstream: upstream, decision: event.decision, reason: event.reason ?? ""), default: 0] += 1
             durations[upstream, default: Histogram()].add(event.durationMs / 1000)
         }
-        if failed { writeErrors += 1 } else { written += count }
+    }
+
+    /// Whether the last write to the audit log failed (health then says so; the next write that
+    /// succeeds clears it).
+    public var failing: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return lastWriteFailed
     }
 
     /// The counters in the Prometheus text exposition format (version 0.0.4), with `gauges`
     /// (upstream → calls in flight) added.
     public func prometheus(inFlight: [String: Int]) -> String {
         lock.lock()
-        let decisions = self.decisions, durations = self.durations, written = self.written, writeErrors = self.writeErrors
+        let decisions = self.decisions, durations = self.durations, written = self.written, unwritten = self.unwritten
         lock.unlock()
         var out = """
             # HELP airlock_decisions_total Decisions recorded in the audit log, by upstream, decision and reason.
@@ -93,9 +106,9 @@ public final class AuditMetrics: @unchecked Sendable {
             # HELP airlock_audit_events_total Audit events written to the audit log.
             # TYPE airlock_audit_events_total counter
             airlock_audit_events_total \(written)
-            # HELP airlock_audit_write_errors_total Writes to the audit log that failed (each is also reported on stderr).
+            # HELP airlock_audit_write_errors_total Audit events whose write to the audit log failed (reported on stderr; an allowed answer behind one was withheld).
             # TYPE airlock_audit_write_errors_total counter
-            airlock_audit_write_errors_total \(writeErrors)
+            airlock_audit_write_errors_total \(unwritten)
 
             """
         return out

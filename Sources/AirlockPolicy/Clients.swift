@@ -72,6 +72,19 @@ public struct ClientDirectory: Sendable {
         return byAddress.first { $0.block.contains(address) }?.client
     }
 
+    /// Who a caller that an earlier policy identified as `name` is under this one (a reload, for the
+    /// connections it outlives): a token client (`tokenDigest`: the digest that admitted it) keeps
+    /// its name while this directory still has it with the same token and admits its address, and
+    /// is refused otherwise, as a new login with that token would be; any other caller is whoever
+    /// its address identifies now.
+    public func reidentify(name: String?, tokenDigest: [UInt8]?, address: IPAddress?) -> Result<String?, Denial> {
+        guard let name, let tokenDigest else { return .success(identify(address: address)) }
+        guard let current = client(named: name), current.tokenDigest == tokenDigest, current.acceptsAddress(address.map(Self.unmapped)) else {
+            return .failure(Denial(.clientUnauthenticated, "client '\(name)' no longer authenticates with the token it used, or not from \(address?.description ?? "an unknown address")"))
+        }
+        return .success(name)
+    }
+
     /// The client that presented `authorization` (the `Proxy-Authorization` value) from
     /// `address`. Credentials that name no client, carry a wrong token, come from an address the
     /// client may not use or cannot be read are a refusal (`client_unauthenticated`), never a
@@ -102,10 +115,16 @@ public struct ClientDirectory: Sendable {
         // Hashed before the name is looked at, so the time taken does not tell which names exist.
         let digest = SHA256.hash(token)
         let claimed = name.flatMap { client(named: $0) }.flatMap { $0.tokenDigest == nil ? nil : $0 }
+        // What went wrong with a well-formed credential is for the audit log: the caller is told only
+        // that it was not accepted, so it learns neither which names exist nor that a stolen token
+        // is valid from somewhere else.
+        func rejected(_ detail: String) -> Result<String, Denial> {
+            .failure(Denial(.clientUnauthenticated, detail, answer: "the Proxy-Authorization credentials were not accepted"))
+        }
         if name != nil && claimed == nil {
             // Not echoed: a client that put its token in the user name (HTTP_PROXY=http://TOKEN@…)
             // would have it written to the audit log and the error body.
-            return refuse("the Basic credentials name no client that authenticates with a token")
+            return rejected("the Basic credentials name no client that authenticates with a token")
         }
         // Every token client is compared (in constant time each), so the time taken does not
         // tell which client's digest came closest.
@@ -116,16 +135,16 @@ public struct ClientDirectory: Sendable {
             }
         }
         guard let match else {
-            return refuse(claimed.map { "wrong token for client '\($0.name)'" } ?? "the bearer token belongs to no client")
+            return rejected(claimed.map { "wrong token for client '\($0.name)'" } ?? "the bearer token belongs to no client")
         }
         guard match.acceptsAddress(address) else {
-            return refuse("client '\(match.name)' may not authenticate from \(address?.description ?? "an unknown address")")
+            return rejected("client '\(match.name)' may not authenticate from \(address?.description ?? "an unknown address")")
         }
         return .success(match.name)
     }
 
     /// `::ffff:a.b.c.d` (a v4 client on a dual-stack listener) as the IPv4 address it is.
-    static func unmapped(_ address: IPAddress) -> IPAddress {
+    public static func unmapped(_ address: IPAddress) -> IPAddress {
         if !address.isV4, address.hi == 0, address.lo >> 32 == 0xFFFF { return .v4(UInt32(truncatingIfNeeded: address.lo)) }
         return address
     }

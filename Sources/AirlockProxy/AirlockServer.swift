@@ -118,7 +118,9 @@ public final class AirlockServer: Sendable {
 
     /// Replaces the running policy (SIGHUP in `airlock serve`): requests whose head arrives from now
     /// on are decided by `policy`; calls in flight finish under the policy they started with.
-    /// Connections stay open. Concurrency slots and rate buckets carry over by upstream name.
+    /// Connections stay open, except CONNECT tunnels that the new policy refuses (a tunnel can last
+    /// as long as its client likes): they are closed, each audited as a deny. Concurrency slots and
+    /// rate buckets carry over by upstream name.
     /// `listen` and `audit.file` are bound at start: a change to them is returned as a warning,
     /// not applied. Throws `PolicyErrors` when a schema the new policy names does not compile,
     /// and then changes nothing.
@@ -128,15 +130,23 @@ public final class AirlockServer: Sendable {
         guard let shared = services.withLockedValue({ $0 }) else {
             throw PolicyErrors([PolicyError(file: policy.sources.first ?? "", line: 0, column: 0, message: "the server is not started")])
         }
-        let running = shared.state.policy
         var warnings: [String] = []
-        if policy.listen != running.listen && configuration.listen == running.listen {
+        // Compared with what is bound, not with the last policy loaded: a second reload that keeps
+        // a changed value still warns, and one that reverts it does not. A `--listen` that
+        // overrode the policy's listen keeps overriding it.
+        let listenFromPolicy = configuration.listen == configuration.policy.listen
+        if listenFromPolicy && policy.listen != configuration.listen {
             warnings.append("listen changed to \(policy.listen): still listening on \(configuration.listen) until a restart")
         }
-        if policy.auditFile != running.auditFile {
+        if policy.auditFile != audit.path {
             warnings.append("audit.file changed to \(policy.auditFile): still writing \(audit.path) until a restart")
         }
         shared.install(makeState(policy: policy, firewall: firewall, addressGuard: shared.addressGuard, limiter: shared.limiter))
+        shared.limiter.adopt(policy)
+        shared.rates.adopt(policy)
+        // A tunnel lasts as long as its client likes: those the new policy refuses are closed (audited) now.
+        let closed = shared.tunnels.revoke(under: policy, addressGuard: shared.addressGuard, audit: audit)
+        if closed > 0 { warnings.append("closed \(closed) open tunnel(s) that the new policy refuses (each audited as a deny)") }
         return warnings
     }
 

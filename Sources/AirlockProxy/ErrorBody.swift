@@ -9,7 +9,7 @@ enum ErrorBody {
         var json = "{\"error\":{\"reason\":"
         JSONString.append(&json, denial.reason.rawValue)
         json += ",\"message\":"
-        JSONString.append(&json, denial.detail.isEmpty ? denial.reason.summary : denial.detail)
+        JSONString.append(&json, denial.answer ?? (denial.detail.isEmpty ? denial.reason.summary : denial.detail))
         json += ",\"request_id\":"
         JSONString.append(&json, requestID)
         json += "}}\n"

@@ -70,7 +70,7 @@ extension ProxyHandler {
                     decision: "deny", reason: failure.denial.reason,
                     detail: failure.denial.detail + waited + "; \(bytes) body bytes were already relayed, so the connection was closed",
                     status: status, upstreamStatus: status, bytesIn: bytes)
-                afterAudit(context: context, event: event) { handler, context in
+                afterAudit(context: context, event: event, letsThrough: false) { handler, context in
                     handler.state = .idle
                     context.close(promise: nil)
                 }
@@ -235,7 +235,7 @@ extension ProxyHandler {
                     rule: verdict.rule, location: verdict.location, keyword: verdict.keyword, status: denial.reason.status,
                     upstreamStatus: response.status, bytesIn: response.body.count)
                 let (head, errorBody) = ErrorBody.response(denial, requestID: record.requestID, close: !keepAlive, allocator: context.channel.allocator)
-                afterAudit(context: context, event: event) { handler, context in
+                afterAudit(context: context, event: event, letsThrough: false) { handler, context in
                     handler.state = .idle
                     handler.write(context: context, head: head, body: errorBody, close: !keepAlive)
                 }

@@ -81,14 +81,28 @@ extension ProxyHandler {
                 case .failure(let error):
                     handler.refuse(context: context, record: record, denial: Denial(.upstreamUnreachable, "\(address) port \(tunnel.port): \(error)"), close: true)
                 case .success(let peer):
-                    handler.glue(context: context, record: record, peer: peer)
+                    handler.glue(context: context, record: record, peer: peer, address: address, port: tunnel.port)
                 }
             }
     }
 
-    private func glue(context: ChannelHandlerContext, record: CallRecord, peer: Channel) {
+    private func glue(context: ChannelHandlerContext, record: CallRecord, peer: Channel, address: IPAddress, port: Int) {
+        let entry = TunnelRegistry.Entry(channel: context.channel, record: record, client: tunnelClient.name, tokenDigest: tunnelClient.tokenDigest,
+                                         clientAddress: clientAddress, address: address, port: port)
+        // Tracked before the reload check below: a reload that lands in between finds it in the registry.
+        services.tunnels.add(entry)
+        if services.state !== policyState, let denial = TunnelRegistry.refusal(of: entry, under: services.state.policy, addressGuard: services.addressGuard) {
+            // Decided under a policy that a reload replaced while the connection was being set up.
+            peer.close(promise: nil)
+            refuse(context: context, record: record, denial: Denial(denial.reason, "tunnel refused by a policy reload during its setup: \(denial.detail)"), close: true)
+            return
+        }
         let event = record.event(decision: "allow", reason: nil, detail: "tunnel established", status: 200)
-        afterAudit(context: context, event: event) { handler, context in
+        afterAudit(context: context, event: event, withheld: { handler, context in
+            // No record, no tunnel.
+            peer.close(promise: nil)
+            handler.withhold(context: context, requestID: record.requestID)
+        }) { handler, context in
             guard context.channel.isActive else {
                 peer.close(promise: nil)
                 return

@@ -57,6 +57,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// channel took while unwritable (credited to the window once it is writable again).
     var relayWindow: FlowWindow?
     var uncredited = 0
+    /// Who the pending CONNECT was decided for: the client, and the token digest that identified it.
+    var tunnelClient: (name: String?, tokenDigest: [UInt8]?) = (nil, nil)
 
     init(services: ProxyServices) {
         self.services = services
@@ -79,18 +81,6 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         // The client is gone: a paused relay must not wait for it until its timeout.
         relayWindow?.abandon()
         context.fireChannelInactive()
-    }
-
-    /// Runs `body` with this handler and its context on the channel's event loop, from any thread.
-    func onLoop(_ context: ChannelHandlerContext, _ body: @escaping (ProxyHandler, ChannelHandlerContext) -> Void) -> @Sendable () -> Void {
-        let bound = NIOLoopBound((self, context, body), eventLoop: context.eventLoop)
-        let inbox = self.inbox ?? services.inbox(for: context.eventLoop)
-        return {
-            inbox.submit {
-                let (handler, context, body) = bound.value
-                body(handler, context)
-            }
-        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -193,7 +183,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         if head.method == .GET, head.uri.hasPrefix("/_airlock/"), let (answerHead, body) = adminAnswer(head, allocator: context.channel.allocator) {
             // Airlock's own endpoints (no upstream name starts with `_`): not calls, so not audited.
-            write(context: context, head: answerHead, body: body, close: !head.isKeepAlive)
+            // A body the client holds back for a 100 Continue it will not get would otherwise be read as the next request.
+            write(context: context, head: answerHead, body: body, close: !head.isKeepAlive || Self.awaitsContinue(head))
             state = .discarding
             return
         }
@@ -229,6 +220,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
                     state = .discarding
                     return
                 }
+                tunnelClient = (client, client.flatMap { policy.clients.client(named: $0)?.tokenDigest })
                 state = .tunnelPending(record, tunnel)
             }
             return
@@ -313,14 +305,18 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// `GET /_airlock/health` (200 while serving; a stop answers 503 `shutting_down` before this)
-    /// and `GET /_airlock/metrics` (Prometheus text); nil for any other path, which is then routed
+    /// `GET /_airlock/health` (200 while serving; 503 while the audit log cannot be written, when
+    /// allowed answers are withheld; a stop answers 503 `shutting_down` before this) and
+    /// `GET /_airlock/metrics` (Prometheus text); nil for any other path, which is then routed
     /// like any gateway path (and refused as `unknown_upstream`).
     func adminAnswer(_ head: HTTPRequestHead, allocator: ByteBufferAllocator) -> (HTTPResponseHead, ByteBuffer)? {
         let text: String, type: String
+        var status = HTTPResponseStatus.ok
         switch head.uri {
         case "/_airlock/health":
-            text = "{\"status\":\"ok\",\"upstreams\":\(policyState.policy.upstreams.count)}\n"
+            let failing = services.audit.metrics.failing
+            if failing { status = .serviceUnavailable }
+            text = "{\"status\":\"\(failing ? "audit_failing" : "ok")\",\"upstreams\":\(policyState.policy.upstreams.count)}\n"
             type = "application/json"
         case "/_airlock/metrics":
             text = services.audit.metrics.prometheus(inFlight: services.limiter.inUse())
@@ -335,7 +331,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         headers.add(name: "Cache-Control", value: "no-store")
         if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
-        return (HTTPResponseHead(version: .http1_1, status: .ok, headers: headers), body)
+        return (HTTPResponseHead(version: .http1_1, status: status, headers: headers), body)
     }
 
     /// Who is asking: the client that authenticated with `Proxy-Authorization`, else the one this
@@ -372,15 +368,50 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     func refuse(context: ChannelHandlerContext, record: CallRecord, close: Bool, atOnce: Bool, denial: Denial) {
         let event = record.event(decision: "deny", reason: denial.reason, detail: denial.detail, status: denial.reason.status)
         let (head, body) = ErrorBody.response(denial, requestID: record.requestID, close: close, allocator: context.channel.allocator)
-        afterAudit(context: context, event: event) { handler, context in
+        afterAudit(context: context, event: event, letsThrough: false) { handler, context in
             handler.write(context: context, head: head, body: body, close: close && !atOnce)
             if close && atOnce { context.close(promise: nil) }
         }
     }
 
-    /// Records `event`, then runs `then` on this handler's event loop.
-    func afterAudit(context: ChannelHandlerContext, event: AuditEvent, then: @escaping (ProxyHandler, ChannelHandlerContext) -> Void) {
-        services.audit.record(event, then: onLoop(context, then))
+    /// Records `event`, then runs `then` on this handler's event loop. No call gets its answer
+    /// without its record (fail closed): if the record could not be written (a full disk), what
+    /// `then` would let through is withheld, and `withheld` runs instead (by default the answer
+    /// becomes 500 `internal_error` and the connection closes). A refusal (`letsThrough: false`)
+    /// lets nothing through, so it is sent either way.
+    func afterAudit(context: ChannelHandlerContext, event: AuditEvent, letsThrough: Bool = true,
+                    withheld: ((ProxyHandler, ChannelHandlerContext) -> Void)? = nil,
+                    then: @escaping (ProxyHandler, ChannelHandlerContext) -> Void) {
+        let requestID = event.requestID
+        let bound = NIOLoopBound((self, context, then, withheld), eventLoop: context.eventLoop)
+        let inbox = self.inbox ?? services.inbox(for: context.eventLoop)
+        services.audit.record(event) { written in
+            inbox.submit {
+                let (handler, context, then, withheld) = bound.value
+                if written || !letsThrough {
+                    then(handler, context)
+                } else if let withheld {
+                    withheld(handler, context)
+                } else {
+                    handler.withhold(context: context, requestID: requestID)
+                }
+            }
+        }
+    }
+
+    /// An allowed answer whose audit record could not be written: 500 `internal_error` instead, and
+    /// the connection closed; a relay whose head is already out is cut off before its end.
+    func withhold(context: ChannelHandlerContext, requestID: String) {
+        endPending = false
+        if case .streaming = state {
+            state = .idle
+            context.close(promise: nil)
+            return
+        }
+        state = .idle
+        let denial = Denial(.internalError, "the audit log could not be written, so the answer is withheld (no call is answered without its record)")
+        let (head, body) = ErrorBody.response(denial, requestID: requestID, close: true, allocator: context.channel.allocator)
+        write(context: context, head: head, body: body, close: true)
     }
 
     func write(context: ChannelHandlerContext, head: HTTPResponseHead, body: ByteBuffer, close: Bool) {

@@ -52,6 +52,8 @@ final class ProxyServices: Sendable {
     let limiter: CallLimiter
     /// Each client's call rate per upstream (`limits.rate`), kept across reloads.
     let rates = RateLimiter()
+    /// The open CONNECT tunnels (a reload closes those its policy refuses).
+    let tunnels = TunnelRegistry()
 
     /// A request body must arrive at `minRate` bytes per second on average once `grace` ns have
     /// passed since its head (a body trickled in to hold a connection is refused).

@@ -11,10 +11,12 @@ import Foundation
 public final class CallLimiter: @unchecked Sendable {
     private let lock = NSLock()
     private var taken: [String: Int] = [:]      // under `lock`
+    private var current: Set<String>             // the running policy's upstream names, under `lock`
 
     /// One counter per upstream of `policy`, made once (an upstream a reload adds gets one then).
     public init(policy: Policy) {
-        taken = Dictionary(policy.upstreams.map { ($0.name, 0) }, uniquingKeysWith: { a, _ in a })
+        current = Set(policy.upstreams.map(\.name))
+        taken = Dictionary(current.map { ($0, 0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Takes one of `upstream`'s slots; false, taking nothing, when all are in use.
@@ -34,10 +36,23 @@ public final class CallLimiter: @unchecked Sendable {
         return taken
     }
 
-    /// Gives back a slot that `acquire` took.
+    /// After a reload to `policy`: every upstream it names has a counter (at 0 if new), and the
+    /// counters of upstreams it no longer names go once their last call or tunnel has ended, so
+    /// the in-flight gauge shows the upstreams that exist.
+    public func adopt(_ policy: Policy) {
+        let names = Set(policy.upstreams.map(\.name))
+        lock.lock()
+        current = names
+        taken = taken.filter { names.contains($0.key) || $0.value > 0 }
+        for name in names where taken[name] == nil { taken[name] = 0 }
+        lock.unlock()
+    }
+
+    /// Gives back a slot that `acquire` took. The counter of an upstream a reload removed goes with its last call.
     public func release(_ upstream: Upstream) {
         lock.lock()
         taken[upstream.name, default: 1] -= 1
+        if taken[upstream.name] == 0, !current.contains(upstream.name) { taken[upstream.name] = nil }
         lock.unlock()
     }
 

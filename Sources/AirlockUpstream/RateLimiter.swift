@@ -43,10 +43,14 @@ public final class RateLimiter: @unchecked Sendable {
         self.maxTracked = maxTracked
     }
 
-    /// The key of an unidentified caller at `address`: the address, or for IPv6 its /64.
+    /// The key of an unidentified caller at `address`: the address, or for IPv6 its /64. An IPv4
+    /// caller on a dual-stack listener (`::ffff:a.b.c.d`) is keyed by its IPv4 address, not by the
+    /// one /64 that every such caller shares.
     public static func key(address: IPAddress?, text: String) -> String {
-        guard let address, !address.isV4 else { return text }
-        return CIDR(network: address, prefixLength: 64).description
+        guard let address else { return text }
+        let plain = ClientDirectory.unmapped(address)
+        if plain.isV4 { return plain.description }
+        return CIDR(network: plain, prefixLength: 64).description
     }
 
     /// Takes one call from `client`'s bucket for `upstream` (`named`: a policy client name, else an
@@ -82,6 +86,16 @@ public final class RateLimiter: @unchecked Sendable {
                           retryAfter: max(1, Int(wait.rounded(.up))))
         }
         return nil
+    }
+
+    /// After a reload to `policy`: the buckets of upstreams it no longer names, or names without a
+    /// rate, are dropped (a rate a reload brings back starts with a full burst).
+    public func adopt(_ policy: Policy) {
+        let limited = Set(policy.upstreams.filter { $0.limits.rate != nil }.map(\.name))
+        lock.lock()
+        defer { lock.unlock() }
+        named = named.filter { limited.contains($0.key.upstream) }
+        anonymous = anonymous.filter { limited.contains($0.key.upstream) }
     }
 
     /// How many buckets of unidentified callers are tracked (for tests).

@@ -14,7 +14,8 @@ extension Airlock {
             discussion: """
                 SIGINT or SIGTERM stops it cleanly (calls in flight finish, the audit log is flushed). \
                 SIGHUP reloads the policy: requests from then on are decided by the new one, calls in \
-                flight finish under theirs, connections stay open; a policy with errors is refused and \
+                flight finish under theirs, connections stay open (CONNECT tunnels the new policy refuses \
+                are closed, audited); a policy with errors is refused and \
                 the running one kept. SIGUSR1 reopens the audit log (after a rotation moved it).
                 """)
 

@@ -36,8 +36,8 @@ struct AuditTests {
         let log = try AuditLog(path: path)
         let acknowledged = ManagedCounter()
         for i in 0..<500 {
-            log.record(AuditEvent(time: 0, requestID: "r\(i)", client: "c", mode: "gateway", method: "GET", url: "/", decision: "allow", status: 200)) {
-                acknowledged.increment()
+            log.record(AuditEvent(time: 0, requestID: "r\(i)", client: "c", mode: "gateway", method: "GET", url: "/", decision: "allow", status: 200)) { written in
+                if written { acknowledged.increment() }
             }
         }
         log.close()
@@ -45,6 +45,31 @@ struct AuditTests {
         let reader = try AuditReader(path: path, filter: .init())
         #expect(reader.events.count == 500)
         #expect(reader.events.map(\.requestID) == (0..<500).map { "r\($0)" })
+    }
+
+    /// A log that cannot be written (a full disk: /dev/full fails every write with ENOSPC) tells
+    /// each caller so, and the metrics count the events as unwritten, not as decisions.
+    @Test func aFailedWriteIsReportedToTheCallerAndCounted() throws {
+        let log = try AuditLog(path: "/dev/full")
+        let written = ManagedCounter(), failed = ManagedCounter()
+        for i in 0..<20 {
+            log.record(AuditEvent(time: 0, requestID: "r\(i)", client: "c", mode: "gateway", method: "GET", url: "/", upstream: "u", decision: "allow", status: 200)) { ok in
+                if ok { written.increment() } else { failed.increment() }
+            }
+        }
+        log.close()
+        #expect(written.value == 0 && failed.value == 20)
+        #expect(log.metrics.failing)
+        let text = log.metrics.prometheus(inFlight: [:])
+        #expect(text.contains("airlock_audit_write_errors_total 20"))
+        #expect(text.contains("airlock_audit_events_total 0"))
+        #expect(!text.contains("airlock_decisions_total{"), "an unwritten event was counted as a decision")
+        // After close the caller writes itself, and is told the same.
+        let late = ManagedCounter()
+        log.record(AuditEvent(time: 0, requestID: "late", client: "c", mode: "gateway", method: "GET", url: "/", decision: "deny", status: 403)) { ok in
+            if !ok { late.increment() }
+        }
+        #expect(late.value == 1)
     }
 
     @Test func filtersBySinceDecisionUpstreamAndReason() throws {

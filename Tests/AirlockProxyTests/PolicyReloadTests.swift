@@ -84,6 +84,76 @@ import Testing
     }
 }
 
+extension PolicyReloadTests {
+    static func tunnelPolicy(port: Int, dropAllowsTunnels: Bool) -> String {
+        """
+        dns:
+          static:
+            keep.test: [127.0.0.1]
+            drop.test: [127.0.0.1]
+        upstreams:
+          keep:
+            url: http://keep.test:\(port)
+            tunnel: allow
+            allow_addresses: [127.0.0.1/32]
+          drop:
+            url: http://drop.test:\(port)
+            \(dropAllowsTunnels ? "tunnel: allow" : "tunnel: deny")
+            allow_addresses: [127.0.0.1/32]
+        """
+    }
+
+    /// A tunnel lasts as long as its client likes, so a reload must reach the open ones: those the
+    /// new policy refuses are closed, each with a deny in the audit log; the others carry on.
+    @Test func aReloadClosesTheOpenTunnelsItsPolicyRefuses() async throws {
+        let upstream = try await TestUpstream { _ in TestUpstream.Response() }
+        do {
+            try await withAirlock(policy: Self.tunnelPolicy(port: upstream.port, dropAllowsTunnels: true)) { airlock in
+                func open(_ host: String) throws -> BlockingClient {
+                    let client = try BlockingClient(port: airlock.port)
+                    try client.send("CONNECT \(host):\(upstream.port) HTTP/1.1\r\nHost: \(host):\(upstream.port)\r\n\r\n")
+                    let established = client.read(until: "\r\n\r\n")
+                    #expect(established.hasPrefix("HTTP/1.1 200 Connection Established"), "\(established)")
+                    return client
+                }
+                func roundTrip(_ client: BlockingClient, _ path: String) throws -> String {
+                    try client.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+                    return client.read(until: "}")
+                }
+                let kept = try open("keep.test"), dropped = try open("drop.test")
+                defer { kept.close(); dropped.close() }
+                #expect(try roundTrip(kept, "/before-keep").hasPrefix("HTTP/1.1 200"))
+                #expect(try roundTrip(dropped, "/before-drop").hasPrefix("HTTP/1.1 200"))
+
+                let warnings = try airlock.reload(policy: Self.tunnelPolicy(port: upstream.port, dropAllowsTunnels: false))
+                #expect(warnings.contains { $0.contains("closed 1 open tunnel") }, "\(warnings)")
+                // The revoked tunnel is closed by Airlock (the client reads the end of the stream)...
+                #expect(dropped.readToEnd().isEmpty)
+                // ...and the other one still carries traffic.
+                #expect(try roundTrip(kept, "/after-keep").hasPrefix("HTTP/1.1 200"))
+                #expect(upstream.requests.map(\.uri) == ["/before-keep", "/before-drop", "/after-keep"])
+
+                let events = airlock.auditEvents()
+                let revoked = events.filter { $0["mode"] as? String == "tunnel" && $0["decision"] as? String == "deny" }
+                #expect(revoked.count == 1, "\(events)")
+                let event = try #require(revoked.first)
+                #expect(event["reason"] as? String == "tunnel_not_allowed" && event["upstream"] as? String == "drop", "\(event)")
+                #expect((event["detail"] as? String ?? "").hasPrefix("open tunnel closed by a policy reload"), "\(event)")
+                #expect(event["address"] as? String == "127.0.0.1" && event["status"] as? Int == 403, "\(event)")
+                // A new tunnel there is refused as any would be.
+                let again = try BlockingClient(port: airlock.port)
+                defer { again.close() }
+                try again.send("CONNECT drop.test:\(upstream.port) HTTP/1.1\r\nHost: drop.test\r\n\r\n")
+                #expect(again.read(until: "\r\n\r\n").hasPrefix("HTTP/1.1 403 Forbidden"))
+            }
+        } catch {
+            await upstream.stop()
+            throw error
+        }
+        await upstream.stop()
+    }
+}
+
 /// A one-shot GET on a blocking socket (for a call kept in flight on another thread).
 enum RawClientBlocking {
     static func get(port: Int, path: String) throws -> String {

@@ -412,7 +412,7 @@ import Testing
                 allow_addresses: [127.0.0.1/32]
             """
         let airlock = try await Harness(policy: policy, headTimeout: .milliseconds(800), idleTimeout: .milliseconds(1500))
-        do {
+        try await airlock.run(stopping: upstream) {
             let client = try BlockingClient(port: airlock.port)
             defer { client.close() }
             let started = ContinuousClock.now
@@ -469,13 +469,7 @@ import Testing
                 ("cd", .zero),
             ])
             #expect(pausedAnswer.hasPrefix("HTTP/1.1 200 "), "\(pausedAnswer)")
-        } catch {
-            await airlock.stop()
-            await upstream.stop()
-            throw error
         }
-        await airlock.stop()
-        await upstream.stop()
     }
 
     /// The status lines of the responses in `stream`, in order (a body need not end in CRLF).
@@ -540,6 +534,42 @@ import Testing
             let other = try airlock.gateway("/_airlock/config")
             #expect(other.status == 404 && other.reason == "unknown_upstream")
             #expect(upstream.requests.count == 3)
+        }
+    }
+
+    /// Fail closed on the audit log too: no call gets its answer without its record. With a log that
+    /// cannot be written (/dev/full fails every write, as a full disk does), an allowed answer is
+    /// withheld (500 internal_error, connection closed; a relay is cut before its end), refusals
+    /// still go out, health says so, and the metrics count what was not written.
+    @Test func anAuditLogThatCannotBeWrittenWithholdsAllowedAnswers() async throws {
+        let upstream = try await TestUpstream { request in
+            if request.uri.hasPrefix("/v1/chunked") {
+                return TestUpstream.Response(chunks: [.init(delayMs: 0, bytes: Array("[1,".utf8)), .init(delayMs: 50, bytes: Array("2]".utf8))])
+            }
+            return TestUpstream.Response()
+        }
+        let airlock = try await Harness(policy: """
+            upstreams:
+              api:
+                url: http://127.0.0.1:\(upstream.port)
+                allow_addresses: [127.0.0.1/32]
+            """, auditFile: "/dev/full")
+        try await airlock.run(stopping: upstream) {
+            let withheld = try airlock.gateway("/api/v1/x")
+            #expect(withheld.status == 500 && withheld.reason == "internal_error", "\(withheld)")
+            #expect(withheld.body.contains("audit log could not be written") && !withheld.body.contains("\"ok\""), "\(withheld.body)")
+            #expect(withheld.headers["connection"] == "close")
+            // A relayed response whose head is out is cut before its end: the client cannot take it as whole.
+            let cut = try airlock.gateway("/api/v1/chunked")
+            #expect(cut.exitCode != 0, "a relay without its audit record arrived whole: \(cut)")
+            let refused = try airlock.gateway("/nowhere/x")
+            #expect(refused.status == 404 && refused.reason == "unknown_upstream")
+            let health = try airlock.gateway("/_airlock/health")
+            #expect(health.status == 503 && health.body.contains("\"status\":\"audit_failing\""), "\(health)")
+            let metrics = try airlock.gateway("/_airlock/metrics").body.split(separator: "\n").map(String.init)
+            #expect(metrics.contains("airlock_audit_write_errors_total 3"), "\(metrics)")
+            #expect(metrics.contains("airlock_audit_events_total 0"))
+            #expect(upstream.requests.map(\.uri) == ["/v1/x", "/v1/chunked"])
         }
     }
 

@@ -88,7 +88,7 @@ import Testing
                     limits: { response_bytes: 64MiB, timeout: 60s }
                 """
             let airlock = try await Harness(policy: policy, caFile: cert)
-            do {
+            try await airlock.run {
                 let client = try BlockingClient(port: airlock.port)
                 defer { client.close() }
                 try client.send("GET /secure/big.bin HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
@@ -97,11 +97,7 @@ import Testing
                 #expect(head.hasPrefix("HTTP/1.1 200 "))
                 let relayed = try #require(RelayBackpressureTests.dechunk(body), "the relayed body is not complete chunked encoding")
                 #expect(relayed.count == file.count && relayed == file, "the body differs after \(zip(relayed, file).prefix { $0 == $1 }.count) bytes")
-            } catch {
-                await airlock.stop()
-                throw error
             }
-            await airlock.stop()
         }
     }
 }

@@ -58,5 +58,8 @@ struct RateLimiterTests {
         #expect(RateLimiter.key(address: IPAddress("2001:db8:1:2:3:4:5:6"), text: "2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64")
         #expect(RateLimiter.key(address: IPAddress("10.1.2.3"), text: "10.1.2.3") == "10.1.2.3")
         #expect(RateLimiter.key(address: nil, text: "-") == "-")
+        // IPv4 callers on a dual-stack listener keep a bucket each, not one shared by ::ffff:0:0/64.
+        #expect(RateLimiter.key(address: IPAddress("::ffff:10.1.2.3"), text: "::ffff:10.1.2.3") == "10.1.2.3")
+        #expect(RateLimiter.key(address: IPAddress("::ffff:10.1.2.4"), text: "::ffff:10.1.2.4") == "10.1.2.4")
     }
 }

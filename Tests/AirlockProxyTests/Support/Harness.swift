@@ -1,5 +1,6 @@
 import AirlockPolicy
 import AirlockProxy
+import AirlockTestSupport
 import Foundation
 import NIOCore
 import Testing
@@ -12,15 +13,18 @@ final class Harness: Sendable {
     let port: Int
     let auditPath: String
     let listenPort: Int
+    /// The policy's `audit.file` (relative to the policy's folder, or absolute).
+    let auditFile: String
 
     /// `policyBody` is the YAML below the `listen`/`audit` lines the harness writes itself.
     init(policy policyBody: String, listenPort: Int = 0, caFile: String? = nil, headTimeout: TimeAmount? = nil,
-         idleTimeout: TimeAmount? = nil) async throws {
+         idleTimeout: TimeAmount? = nil, auditFile: String = "audit.jsonl") async throws {
         self.listenPort = listenPort
+        self.auditFile = auditFile
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        auditPath = folder.appendingPathComponent("audit.jsonl").path
-        let yaml = "listen: 127.0.0.1:\(listenPort)\naudit:\n  file: audit.jsonl\n" + policyBody
+        auditPath = auditFile.hasPrefix("/") ? auditFile : folder.appendingPathComponent(auditFile).path
+        let yaml = "listen: 127.0.0.1:\(listenPort)\naudit:\n  file: \(auditFile)\n" + policyBody
         let file = folder.appendingPathComponent("policy.yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
         let policy = try PolicyLoader.load(path: file.path)
@@ -36,10 +40,23 @@ final class Harness: Sendable {
     /// Rewrites the policy file with `policyBody` (same listen and audit lines) and reloads it into
     /// the running server, as SIGHUP does; returns the server's warnings.
     func reload(policy policyBody: String) throws -> [String] {
-        let yaml = "listen: 127.0.0.1:\(listenPort)\naudit:\n  file: audit.jsonl\n" + policyBody
+        let yaml = "listen: 127.0.0.1:\(listenPort)\naudit:\n  file: \(auditFile)\n" + policyBody
         let file = folder.appendingPathComponent("policy.yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
         return try server.reload(policy: try PolicyLoader.load(path: file.path))
+    }
+
+    /// Runs `body`, then stops this harness (and `upstream`, if given) whether `body` threw or not.
+    func run(stopping upstream: TestUpstream? = nil, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            await stop()
+            await upstream?.stop()
+            throw error
+        }
+        await stop()
+        await upstream?.stop()
     }
 
     func stop() async {
