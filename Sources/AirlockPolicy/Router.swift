@@ -14,6 +14,7 @@ public enum Router {
     public static func gateway(policy: Policy, client clientName: String? = nil, method: String, target: String) -> Decision<Route> {
         let client = Caller(clientName, policy)
         guard target.hasPrefix("/") else { return .deny(Denial(.malformedURL, "request target must start with '/'"), upstream: nil) }
+        if let problem = fragmentProblem(target) { return .deny(problem, upstream: nil) }
         let (path, query) = splitQuery(target)
         if let problem = rawPathProblem(path) { return .deny(problem, upstream: nil) }
         // The path is printable ASCII (checked above), so UTF-8 indices split it.
@@ -42,6 +43,7 @@ public enum Router {
 
     /// Forward-proxy mode: `absoluteURL` is the absolute-form request target.
     public static func forward(policy: Policy, client: String? = nil, method: String, absoluteURL: String) -> Decision<Route> {
+        if let problem = fragmentProblem(absoluteURL) { return .deny(problem, upstream: nil) }
         let url: TargetURL
         do {
             url = try URLParser.parse(absoluteURL)
@@ -155,13 +157,21 @@ public enum Router {
 
     // MARK: - Path shape
 
+    /// A request target never carries a fragment (RFC 9112 §3.2: neither origin-form nor
+    /// absolute-form has one; clients strip it before sending). One that does is refused, as
+    /// parsers disagree on where its path ends: `/v1/secret#/public` would match the path rule
+    /// `/v1/*/public` while libcurl, dropping everything from `#`, sent `/v1/secret`.
+    static func fragmentProblem(_ target: String) -> Denial? {
+        guard target.utf8.contains(UInt8(ascii: "#")) else { return nil }
+        return Denial(.malformedURL, "request target contains '#': a fragment is never sent to a server, and what follows it would be judged but not sent")
+    }
+
+    /// Path and query of a request target (which has no fragment: `fragmentProblem` refused it).
     static func splitQuery(_ target: String) -> (String, String?) {
-        // Byte indices: `?` and `#` are ASCII, and a UTF-8 index is also a String index.
+        // Byte indices: `?` is ASCII, and a UTF-8 index is also a String index.
         let bytes = target.utf8
         guard let q = bytes.firstIndex(of: UInt8(ascii: "?")) else { return (target, nil) }
-        let afterQ = bytes.index(after: q)
-        let end = bytes[afterQ...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
-        return (String(target[..<q]), String(target[afterQ..<end]))
+        return (String(target[..<q]), String(target[bytes.index(after: q)...]))
     }
 
     /// Refuses raw paths that could climb out of a base path or be read two ways:

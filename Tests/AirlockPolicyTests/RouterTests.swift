@@ -50,6 +50,9 @@ struct RouterTests {
         ("GET", "/stripe/v1/a%5cb", "malformed_url"),
         ("GET", "/stripe/v1/a%00", "malformed_url"),
         ("GET", "/stripe/v1/a\\b", "malformed_url"),
+        ("GET", "/stripe/v1/charges#frag", "malformed_url"),
+        ("GET", "/stripe/v1/charges?limit=3#frag", "malformed_url"),
+        ("GET", "/partner/orders#/42", "malformed_url"),
         ("GET", "/partner/orders/42", "allow"),
         ("GET", "/partner/orders/42/lines", "path_not_allowed"),
         ("GET", "/shadow/elsewhere", "allow"),   // report mode: allowed, with wouldDeny
@@ -89,6 +92,8 @@ struct RouterTests {
         ("GET", "http://2852039166/latest/meta-data/", "host_not_allowed"),
         ("GET", "http://0xa9.0xfe.0xa9.0xfe/", "host_not_allowed"),
         ("GET", "http://256.1.1.1/", "malformed_url"),
+        ("GET", "https://api.stripe.com/v1/charges#frag", "malformed_url"),
+        ("GET", "http://partner.example.com:8080/api/orders/1?x#y", "malformed_url"),
     ])
     func forward(method: String, url: String, expected: String) {
         #expect(Self.reason(Router.forward(policy: Self.policy, method: method, absoluteURL: url)) == expected, "\(url)")

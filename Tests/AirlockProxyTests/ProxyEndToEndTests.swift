@@ -573,6 +573,29 @@ import Testing
         }
     }
 
+    /// A request target never carries a fragment; one that does would be judged by the path rules
+    /// with what follows `#`, and sent by libcurl without it: `/v1/secret#/public` matched
+    /// `/v1/*/public` and `/v1/secret` reached the upstream. It is refused as malformed.
+    @Test func aFragmentInTheRequestTargetIsRefused() async throws {
+        try await Self.run(extra: { api, _ in
+            """
+              narrowpaths:
+                url: http://127.0.0.1:\(api)
+                paths: ["/v1/*/public"]
+                allow_addresses: [127.0.0.1/32]
+            """
+        }) { airlock, upstream in
+            for target in ["/narrowpaths/v1/secret#/public", "http://127.0.0.1:\(upstream.port)/v1/secret#/public"] {
+                let answer = try await RawClient.exchange(port: airlock.port, bytes: "GET \(target) HTTP/1.1\r\nHost: a\r\n\r\n", timeoutMs: 1500)
+                #expect(answer.hasPrefix("HTTP/1.1 400 ") && answer.contains("Airlock-Reason: malformed_url"), "\(target): \(answer.prefix(200))")
+            }
+            #expect(try airlock.gateway("/narrowpaths/v1/any/public").status == 200)
+            #expect(!upstream.requests.contains { $0.uri.hasPrefix("/v1/secret") }, "\(upstream.requests.map(\.uri))")
+            let refused = airlock.auditEvents().filter { $0["reason"] as? String == "malformed_url" }
+            #expect(refused.count == 2 && refused.allSatisfy { ($0["detail"] as? String ?? "").contains("'#'") }, "\(refused)")
+        }
+    }
+
     @Test func garbageRequestsNeverTakeTheProxyDown() async throws {
         try await Self.run { airlock, upstream in
             var generator = SystemRandomNumberGenerator()
