@@ -53,6 +53,8 @@ final class CurlTransfer {
         check(airlock_easy_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
         check(airlock_easy_setopt_str(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
         check(airlock_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
+        // The path goes out as it was judged: libcurl would otherwise remove dot segments itself.
+        check(airlock_easy_setopt_long(easy, CURLOPT_PATH_AS_IS, 1))
         check(airlock_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
         check(airlock_easy_setopt_str(easy, CURLOPT_PROXY, ""))          // never inherit *_proxy env vars
         check(airlock_easy_setopt_long(easy, CURLOPT_NETRC, Int(CURL_NETRC_IGNORED.rawValue)))
@@ -71,12 +73,14 @@ final class CurlTransfer {
         for entry in request.resolve { resolveList = curl_slist_append(resolveList, entry) }
         if let resolveList { check(airlock_easy_setopt_slist(easy, CURLOPT_RESOLVE, resolveList)) }
 
-        var sawAccept = false
+        var sawAccept = false, sawContentType = false
         for (name, value) in request.headers {
             if name.equalsIgnoringASCIICase("accept") { sawAccept = true }
+            if name.equalsIgnoringASCIICase("content-type") { sawContentType = true }
             headerList = curl_slist_append(headerList, "\(name): \(value)")
         }
         if !sawAccept { headerList = curl_slist_append(headerList, "Accept:") }   // no invented Accept: */*
+        if !sawContentType { headerList = curl_slist_append(headerList, "Content-Type:") }   // nor a form Content-Type for a body
         headerList = curl_slist_append(headerList, "Expect:")                    // no 100-continue round trip
         check(airlock_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
 
@@ -105,6 +109,8 @@ final class CurlTransfer {
         check(airlock_easy_setopt_ptr(easy, CURLOPT_HEADERDATA, me))
         check(airlock_easy_setopt_opensocket_cb(easy, curlOpenSocketCallback))
         check(airlock_easy_setopt_ptr(easy, CURLOPT_OPENSOCKETDATA, me))
+        check(airlock_easy_setopt_prereq_cb(easy, curlPrereqCallback))
+        check(airlock_easy_setopt_ptr(easy, CURLOPT_PREREQDATA, me))
         return ok
     }
 
@@ -238,20 +244,37 @@ private let curlHeaderCallback: airlock_data_cb = { data, size, count, user in
     return n
 }
 
+/// The same check on the connection the request is about to go out on, new or reused: libcurl
+/// reuses a pooled connection by host name and port, whatever addresses this transfer was pinned
+/// to, so a connection opened under another upstream's `allow_addresses`, under a policy a reload
+/// replaced, or to an earlier DNS answer must pass this transfer's check before a byte is sent.
+private let curlPrereqCallback: curl_prereq_callback = { user, primaryIP, _, primaryPort, _ in
+    guard let t = transfer(user), let primaryIP else { return 1 }   // CURL_PREREQFUNC_ABORT
+    var bytes = [UInt8](repeating: 0, count: 16)
+    let family = bytes.withUnsafeMutableBufferPointer { airlock_parse_ip(primaryIP, $0.baseAddress) }
+    return admits(t, family: family, bytes, port: Int(primaryPort)) ? 0 : 1   // CURL_PREREQFUNC_OK : _ABORT
+}
+
 /// Connect-time address check: curl calls this for every address it is about to try.
 private let curlOpenSocketCallback: airlock_opensocket_cb = { user, _, address in
     guard let t = transfer(user), let address else { return airlock_socket_bad() }
     var bytes = [UInt8](repeating: 0, count: 16)
     var port: Int32 = 0
     let family = bytes.withUnsafeMutableBufferPointer { airlock_sockaddr_ip(address, $0.baseAddress, &port) }
+    return admits(t, family: family, bytes, port: Int(port)) ? airlock_open_socket(address) : airlock_socket_bad()
+}
+
+/// Whether `t` may talk to the address in `bytes` (`family` 4 or 6 as the shim reports it; any
+/// other is refused) on `port`. A refusal is recorded on the transfer, which then fails with it.
+private func admits(_ t: CurlTransfer, family: Int32, _ bytes: [UInt8], port: Int) -> Bool {
     guard family == 4 || family == 6 else {
         t.refused = ([], 0)
-        return airlock_socket_bad()
+        return false
     }
     let ip = Array(bytes.prefix(family == 4 ? 4 : 16))
-    guard t.request.allowConnect(ip, Int(port)) else {
-        t.refused = (ip, Int(port))
-        return airlock_socket_bad()
+    guard t.request.allowConnect(ip, port) else {
+        t.refused = (ip, port)
+        return false
     }
-    return airlock_open_socket(address)
+    return true
 }

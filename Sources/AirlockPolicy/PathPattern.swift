@@ -1,7 +1,8 @@
 /// A path allowlist entry: `/v1/charges/*` (one segment), `/v1/**` (any depth), `/files/*.json`.
 ///
 /// Matching works on whole segments of the raw path, after the router has refused
-/// dot segments and encoded slashes, so `*` can never be stretched across a `/`.
+/// dot segments and encoded slashes, so `*` can never be stretched across a `/`; a `*`
+/// segment matches a non-empty segment only.
 public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     enum Segment: Sendable, Hashable {
         case literal(String)
@@ -56,7 +57,9 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
             case .literal(let literal):
                 for j in 0..<parts.count where reachable[j] && parts[j] == literal { next[j + 1] = true }
             case .glob(let pieces):
-                for j in 0..<parts.count where reachable[j] && Self.glob(pieces, parts[j]) { next[j + 1] = true }
+                // `*` is one segment, never an empty one: `/*/admin` does not admit `//admin`, which a
+                // server that merges slashes serves as `/admin`.
+                for j in 0..<parts.count where reachable[j] && !parts[j].isEmpty && Self.glob(pieces, parts[j]) { next[j + 1] = true }
             }
             reachable = next
         }

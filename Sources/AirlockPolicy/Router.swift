@@ -181,13 +181,15 @@ public enum Router {
             return Denial(.malformedURL, "path contains spaces, control characters, backslashes or non-ASCII bytes")
         }
         if hasForbiddenPathShape(path) {
-            return Denial(.malformedURL, "path contains dot segments or encoded slashes, which could climb out of the upstream's base path")
+            return Denial(.malformedURL, "path contains dot segments (also as '%2e' or before ';'), encoded slashes or a '%' not followed by two hex digits, which could climb out of the upstream's base path or be read two ways")
         }
         return nil
     }
 
-    /// Whether a path has `.`/`..` segments (also as `%2e`) or `%2f`, `%5c`, `%00`.
-    /// One pass over the bytes: this runs for every request.
+    /// Whether a path has `.`/`..` segments (also as `%2e`, and before a `;`: servers that strip
+    /// path parameters read `..;x` as `..`), `%2f`, `%5c`, `%00`, or a `%` not followed by two hex
+    /// digits (which would hide the bytes after it from this scan: `x%/..` is a `..` segment to
+    /// anything that does not decode it). One pass over the bytes: this runs for every request.
     public static func hasForbiddenPathShape(_ path: String) -> Bool {
         var bytes = path.utf8.makeIterator()
         var dots = 0            // dots seen in the current segment, if only dots so far
@@ -202,9 +204,12 @@ public enum Router {
                 onlyDots = true
             case UInt8(ascii: "."):
                 dots += 1
+            case UInt8(ascii: ";"):
+                if endSegment() { return true }
+                onlyDots = false
             case UInt8(ascii: "%"):
                 let a = bytes.next(), b = bytes.next()
-                guard let a, let b else { onlyDots = false; continue }
+                guard let a, let b, isHexDigit(a), isHexDigit(b) else { return true }
                 let hex = (a | 0x20, b | 0x20)
                 if hex == (UInt8(ascii: "2"), UInt8(ascii: "f")) || hex == (UInt8(ascii: "5"), UInt8(ascii: "c"))
                     || (a == UInt8(ascii: "0") && b == UInt8(ascii: "0")) {
@@ -215,5 +220,9 @@ public enum Router {
                 onlyDots = false
             }
         }
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x66)
     }
 }

@@ -37,6 +37,11 @@ enum RequestShape {
         if head.headers["Host"].count > 1 {
             return Denial(.malformedRequest, "more than one Host header")
         }
+        // A body on GET or HEAD has no meaning (RFC 9110 §9.3.1): an upstream that ignores it would
+        // read it as its next request on the connection, and libcurl would send such a GET as a POST.
+        if head.method == .GET || head.method == .HEAD, !encodings.isEmpty || lengths.contains(where: { $0.contains { $0 != "0" } }) {
+            return Denial(.malformedRequest, "a \(head.method.rawValue) request with a body")
+        }
         return nil
     }
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 typedef size_t (*airlock_data_cb)(char *ptr, size_t size, size_t nmemb, void *userdata);
@@ -19,6 +20,7 @@ static inline CURLcode airlock_easy_setopt_str(CURL *h, CURLoption o, const char
 static inline CURLcode airlock_easy_setopt_slist(CURL *h, CURLoption o, struct curl_slist *v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode airlock_easy_setopt_data_cb(CURL *h, CURLoption o, airlock_data_cb v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode airlock_easy_setopt_opensocket_cb(CURL *h, airlock_opensocket_cb v) { return curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, v); }
+static inline CURLcode airlock_easy_setopt_prereq_cb(CURL *h, curl_prereq_callback v) { return curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, v); }
 
 static inline CURLcode airlock_easy_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode airlock_easy_getinfo_ptr(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
@@ -42,6 +44,14 @@ static inline int airlock_sockaddr_ip(const struct curl_sockaddr *a, unsigned ch
         *port = ntohs(s->sin6_port);
         return 6;
     }
+    return 0;
+}
+
+/// The numeric address `text` (libcurl's CURLINFO_PRIMARY_IP form): writes 4 or 16 bytes to `out`
+/// and returns 4 or 6, or 0 if it is not an IPv4 or IPv6 address.
+static inline int airlock_parse_ip(const char *text, unsigned char out[16]) {
+    if (inet_pton(AF_INET, text, out) == 1) return 4;
+    if (inet_pton(AF_INET6, text, out) == 1) return 6;
     return 0;
 }
 

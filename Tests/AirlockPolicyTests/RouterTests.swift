@@ -51,6 +51,15 @@ struct RouterTests {
         ("GET", "/stripe/v1/a%00", "malformed_url"),
         ("GET", "/stripe/v1/a\\b", "malformed_url"),
         ("GET", "/stripe/v1/charges#frag", "malformed_url"),
+        ("GET", "/stripe/v1/x%/../charges", "malformed_url"),     // a '%' that hid a '..' from the scan
+        ("GET", "/stripe/v1/x%2/..", "malformed_url"),
+        ("GET", "/stripe/v1/charges%zz", "malformed_url"),
+        ("GET", "/stripe/v1/charges%4", "malformed_url"),
+        ("GET", "/stripe/v1/charges/..;/admin", "malformed_url"),  // Tomcat/Spring read '..;' as '..'
+        ("GET", "/stripe/v1/.;x/charges", "malformed_url"),
+        ("GET", "/stripe/v1/%2e%2e;/admin", "malformed_url"),
+        ("GET", "/stripe/v1/charges;v=2", "allow"),
+        ("GET", "/stripe/v1/charges%2Dx%41", "allow"),
         ("GET", "/stripe/v1/charges?limit=3#frag", "malformed_url"),
         ("GET", "/partner/orders#/42", "malformed_url"),
         ("GET", "/partner/orders/42", "allow"),

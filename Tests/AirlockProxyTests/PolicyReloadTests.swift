@@ -154,6 +154,40 @@ extension PolicyReloadTests {
     }
 }
 
+extension PolicyReloadTests {
+    static func pooledPolicy(port: Int, address: String) -> String {
+        """
+        dns:
+          static:
+            svc.test: [\(address)]
+        upstreams:
+          svc:
+            url: http://svc.test:\(port)
+            allow_addresses: [\(address)/32]
+        """
+    }
+
+    /// libcurl reuses a pooled connection by host name and port, whatever address a new transfer
+    /// is pinned to. After a reload that no longer allows the address an open connection goes to
+    /// (here: svc.test moved from 127.0.0.1 to 127.0.0.2, and only the new one is allowed), the
+    /// next call must not go out on that connection: it is checked before a byte is sent.
+    @Test func aPooledConnectionIsCheckedAgainBeforeItIsReused() async throws {
+        let upstream = try await TestUpstream()   // listens on 127.0.0.1 only
+        let airlock = try await Harness(policy: Self.pooledPolicy(port: upstream.port, address: "127.0.0.1"))
+        try await airlock.run(stopping: upstream) {
+            #expect(try airlock.gateway("/svc/v1/first").status == 200)
+            #expect(try airlock.gateway("/svc/v1/second").status == 200)
+            #expect(upstream.connections == 1, "the upstream connection was not kept for reuse, so this test shows nothing")
+            _ = try airlock.reload(policy: Self.pooledPolicy(port: upstream.port, address: "127.0.0.2"))
+            let reused = try airlock.gateway("/svc/v1/after-reload")
+            #expect(reused.status == 403 && reused.reason == "address_forbidden", "\(reused.status) \(reused.body)")
+            let event = try #require(airlock.auditEvent(for: reused))
+            #expect(event["address"] as? String == "127.0.0.1", "\(event)")
+            #expect(!upstream.requests.contains { $0.uri == "/v1/after-reload" }, "the call went out on a connection to a refused address")
+        }
+    }
+}
+
 /// A one-shot GET on a blocking socket (for a call kept in flight on another thread).
 enum RawClientBlocking {
     static func get(port: Int, path: String) throws -> String {

@@ -340,12 +340,26 @@ import Testing
                 "POST /api/v1/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
                 "GET /api/v1/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
                 "GARBAGE\r\n\r\n",
+                // A body on GET: libcurl would have sent it as a POST (creating what a GET-only policy allows reading).
+                "GET /api/v1/customers HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\nemail=attacker@x.com",
+                "GET /api/v1/customers HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+                "HEAD /api/v1/customers HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc",
             ]
             for shape in shapes {
                 let answer = try await RawClient.exchange(port: airlock.port, bytes: shape)
                 #expect(answer.hasPrefix("HTTP/1.1 400"), "\(shape.debugDescription) -> \(answer.prefix(80))")
             }
             #expect(upstream.requests.isEmpty)
+            // What is sent is what was judged: a GET with an empty body stays a GET; a POST without a
+            // Content-Type gets none invented; one with its own keeps it.
+            let empty = try await RawClient.exchange(port: airlock.port, bytes: "GET /api/v1/empty HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            #expect(empty.hasPrefix("HTTP/1.1 200"), "\(empty.prefix(80))")
+            _ = try await RawClient.exchange(port: airlock.port, bytes: "POST /api/v1/bare HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc")
+            _ = try await RawClient.exchange(port: airlock.port, bytes: "POST /api/v1/typed HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+            let seen = upstream.requests
+            #expect(seen.map { "\($0.method) \($0.uri)" } == ["GET /v1/empty", "POST /v1/bare", "POST /v1/typed"], "\(seen.map(\.uri))")
+            #expect(seen.count == 3 && seen[1].header("Content-Type") == nil && seen[1].body == Array("abc".utf8), "\(seen.last?.headers ?? [])")
+            #expect(seen.count == 3 && seen[2].header("Content-Type") == "application/json")
         }
     }
 

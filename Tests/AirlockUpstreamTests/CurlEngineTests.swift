@@ -37,7 +37,20 @@ import Testing
         #expect(result.response?.status == 200)
         #expect(result.response?.connectedAddress == "127.0.0.1")
         #expect(server.requests.first?.header("Host") == "pinned.test:\(server.port)")
-        #expect(seen.all == [[127, 0, 0, 1]])
+        // Checked when the socket is opened, and again before the request goes out on it.
+        #expect(seen.all == [[127, 0, 0, 1], [127, 0, 0, 1]])
+        await server.stop()
+    }
+
+    /// A reused (pooled) connection opens no socket, so only the check before sending sees it: a
+    /// transfer whose check refuses the address of the pooled connection sends nothing on it.
+    @Test func aReusedConnectionIsCheckedBeforeTheRequestGoesOut() async throws {
+        let server = try await TestUpstream()
+        let first = await Self.perform(Self.request(port: server.port, allow: { _, _ in true }))
+        #expect(first.response?.status == 200)
+        let second = await Self.perform(Self.request(port: server.port, allow: { _, _ in false }))
+        #expect(second.failure == .refusedAddress([127, 0, 0, 1], server.port))
+        #expect(server.connections == 1 && server.requests.count == 1, "\(server.connections) connections, \(server.requests.count) requests")
         await server.stop()
     }
 
