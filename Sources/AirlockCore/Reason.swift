@@ -31,6 +31,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
     case upstreamTLSError = "upstream_tls_error"
     case responseTooLarge = "response_too_large"
     case contentEncodingRefused = "content_encoding_refused"
+    case responseMalformed = "response_malformed"
     case statusNotAllowed = "status_not_allowed"
     case contentTypeMismatch = "content_type_mismatch"
     case jsonMalformed = "json_malformed"
@@ -56,7 +57,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
         case .requestTooLarge: 413
         case .rateLimited: 429
         case .internalError: 500
-        case .redirectBlocked, .upstreamUnreachable, .upstreamTLSError, .responseTooLarge, .contentEncodingRefused,
+        case .redirectBlocked, .upstreamUnreachable, .upstreamTLSError, .responseTooLarge, .contentEncodingRefused, .responseMalformed,
              .statusNotAllowed, .contentTypeMismatch, .jsonMalformed, .jsonLimitExceeded,
              .schemaViolation, .xmlMalformed, .xmlForbiddenConstruct, .xmlLimitExceeded: 502
         case .shuttingDown, .concurrencyLimitExceeded: 503
@@ -88,6 +89,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
         case .upstreamTLSError: "the upstream's TLS certificate or handshake failed verification"
         case .responseTooLarge: "the response exceeds limits.response_bytes"
         case .contentEncodingRefused: "the compressed response is corrupt, uses an unknown encoding, or inflates beyond limits.compression_ratio"
+        case .responseMalformed: "the upstream's response is not well-formed HTTP: a header field with control characters (a bare CR) or a bad name, or a reply libcurl cannot read"
         case .statusNotAllowed: "no response rule allows this status (or the OpenAPI document does not declare it)"
         case .contentTypeMismatch: "the response's content type is not the expected one"
         case .jsonMalformed: "the response is not valid JSON"

@@ -29,6 +29,8 @@ final class CurlTransfer {
     var refused: ([UInt8], Int)?
     /// The stream's consumer left (the client hung up): the transfer was stopped on purpose.
     var consumerGone = false
+    /// Why the response is not well-formed HTTP (set by the header callback, which then stops the transfer).
+    var malformed: String?
 
     init(easy: UnsafeMutableRawPointer, request: CurlRequest, serial: UInt64, resume: @escaping @Sendable () -> Void,
          completion: @escaping @Sendable (Result<CurlResponse, CurlFailure>) -> Void) {
@@ -125,9 +127,11 @@ final class CurlTransfer {
             return .success(CurlResponse(status: status, headers: headers, body: [], connectedAddress: ip.map { String(cString: $0) },
                                          streamed: true, bodyBytes: received, consumerGone: true))
         }
+        if let malformed { return .failure(.malformed(malformed)) }
         if let inflated { return .failure(.compressionRatio(decoded: inflated.decoded, encoded: inflated.encoded)) }
         if tooLarge || code == CURLE_FILESIZE_EXCEEDED { return .failure(.tooLarge) }
         if code == CURLE_BAD_CONTENT_ENCODING { return .failure(.badEncoding(String(cString: curl_easy_strerror(code)))) }
+        if code == CURLE_WEIRD_SERVER_REPLY { return .failure(.malformed("libcurl could not read the response: \(String(cString: curl_easy_strerror(code)))")) }
         guard code == CURLE_OK else { return .failure(Self.failure(code)) }
         var status = 0
         _ = airlock_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
@@ -227,21 +231,53 @@ private let curlHeaderCallback: airlock_data_cb = { data, size, count, user in
         }
         return n
     }
+    // A field that is not well-formed HTTP (RFC 9110 §5.1, §5.5) stops the response: a bare CR in a
+    // value is a line break to some clients (`X: a\rSet-Cookie: …` would plant a header that the
+    // filters never saw), and control characters have no business in a header.
+    func refuse(_ why: String) -> Int {
+        t.malformed = "the upstream's response header \(why), so the response is refused"
+        return 0
+    }
+    func valueIsClean(_ range: Range<Int>) -> Bool {
+        !line[range].contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7f }
+    }
     if end >= 5, line[0] == 0x48, line[1] == 0x54, line[2] == 0x54, line[3] == 0x50, line[4] == 0x2f {  // "HTTP/"
         t.headers.removeAll(keepingCapacity: true)
     } else if line[0] == 0x20 || line[0] == 0x09 {
         // obs-fold from the upstream (RFC 9112 §5.2): join with the previous field
         var start = 0
         while start < end, isSpace(line[start]) { start += 1 }
+        guard valueIsClean(start..<end) else { return refuse("continuation line contains a control character") }
         if let last = t.headers.popLast() {
             t.headers.append((last.name, last.value + " " + String(decoding: line[start..<end], as: UTF8.self)))
         }
     } else if let colon = line[0..<end].firstIndex(of: 0x3a) {
+        guard colon > 0, line[0..<colon].allSatisfy(isTokenByte) else {
+            return refuse("field name '\(printable(line[0..<colon]))' is not an HTTP token")
+        }
         var start = colon + 1
         while start < end, isSpace(line[start]) { start += 1 }
-        t.headers.append((String(decoding: line[0..<colon], as: UTF8.self), String(decoding: line[start..<end], as: UTF8.self)))
+        let name = String(decoding: line[0..<colon], as: UTF8.self)
+        guard valueIsClean(start..<end) else { return refuse("'\(name)' contains a control character (a bare CR or LF, NUL, DEL, …)") }
+        t.headers.append((name, String(decoding: line[start..<end], as: UTF8.self)))
+    } else {
+        return refuse("line '\(printable(line[0..<end]))' is not a field (no ':')")
     }
     return n
+}
+
+/// tchar (RFC 9110 §5.6.2): what a field name is made of.
+private func isTokenByte(_ b: UInt8) -> Bool {
+    switch b {
+    case 0x30...0x39, 0x41...0x5a, 0x61...0x7a: true   // DIGIT, ALPHA
+    case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2a, 0x2b, 0x2d, 0x2e, 0x5e, 0x5f, 0x60, 0x7c, 0x7e: true   // !#$%&'*+-.^_`|~
+    default: false
+    }
+}
+
+/// Bytes from an upstream made safe for a message: printable ASCII, at most 40 of them.
+private func printable(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+    String(decoding: bytes.prefix(40).map { $0 >= 0x20 && $0 < 0x7f ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
 }
 
 /// The same check on the connection the request is about to go out on, new or reused: libcurl

@@ -108,6 +108,8 @@ public enum CurlFailure: Error, Sendable, Equatable {
     case compressionRatio(decoded: Int, encoded: Int)
     /// The content encoding is unknown or the compressed data is corrupt.
     case badEncoding(String)
+    /// The response is not well-formed HTTP (a header field with control characters or a bad name).
+    case malformed(String)
     /// The engine is shutting down.
     case shuttingDown
     /// Any other libcurl failure, with its code and message.

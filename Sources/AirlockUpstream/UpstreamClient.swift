@@ -178,6 +178,8 @@ public final class UpstreamClient: Sendable {
                 return .failure(UpstreamFailure(denial: Denial(.contentEncodingRefused, "decompression bomb: \(encoded) compressed bytes inflated to more than \(decoded) (ratio above limits.compression_ratio \(upstream.limits.compressionRatio):1)"), address: nil))
             case .badEncoding(let message):
                 return .failure(UpstreamFailure(denial: Denial(.contentEncodingRefused, "the compressed body could not be decoded: \(message)"), address: nil))
+            case .malformed(let message):
+                return .failure(UpstreamFailure(denial: Denial(.responseMalformed, message), address: nil))
             case .shuttingDown:
                 return .failure(UpstreamFailure(denial: Denial(.shuttingDown, "Airlock is stopping"), address: nil))
             case .other(let code, let message):

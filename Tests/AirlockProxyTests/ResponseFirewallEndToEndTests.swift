@@ -397,3 +397,49 @@ import Testing
         }
     }
 }
+
+extension ResponseFirewallEndToEndTests {
+    /// Response headers that are not well-formed HTTP are refused, with or without response rules,
+    /// before anything reaches the client: a bare CR in a value is a line break to some clients, so
+    /// `X-Evil: a<CR>Set-Cookie: …` would plant a header (here a cookie, which Airlock strips) that
+    /// no filter saw. Tabs and obs-text in values are well-formed and pass.
+    @Test func malformedResponseHeadersAreRefused() async throws {
+        let answers: [String: String] = [
+            "/bare-cr": "X-Evil: a\rSet-Cookie: injected=1",
+            "/control": "X-Ctl: a\u{1}b",
+            "/del": "X-Del: a\u{7f}b",
+            "/bad-name": "Bad Name: x",
+            "/no-colon": "just some words",
+            "/nul": "X-Nul: a\u{0}b",
+            "/fine": "X-Fine: a\tb \u{e9}",
+        ]
+        let upstream = try RawUpstream { path in
+            let body = "{\"ok\":true}"
+            let field = answers[String(path.dropFirst("/v1".count))] ?? "X-Unknown: 1"
+            return Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\(field)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
+        }
+        defer { upstream.stop() }
+        let airlock = try await Harness(policy: """
+            upstreams:
+              raw:
+                url: http://127.0.0.1:\(upstream.port)
+                allow_addresses: [127.0.0.1/32]
+              checked:
+                url: http://127.0.0.1:\(upstream.port)
+                allow_addresses: [127.0.0.1/32]
+                responses:
+                  - match: { path: "/**" }
+            """)
+        try await airlock.run {
+            for upstreamName in ["raw", "checked"] {
+                for path in ["/bare-cr", "/control", "/del", "/bad-name", "/no-colon", "/nul"] {
+                    let reply = try airlock.gateway("/\(upstreamName)/v1\(path)")
+                    try Self.expectRefusal(airlock, reply, "response_malformed")
+                    #expect(!reply.body.contains("\"ok\"") && reply.headers["set-cookie"] == nil, "\(path): \(reply.body)")
+                }
+                let fine = try airlock.gateway("/\(upstreamName)/v1/fine")
+                #expect(fine.status == 200 && fine.body.contains("\"ok\""), "\(fine.status) \(fine.body)")
+            }
+        }
+    }
+}
