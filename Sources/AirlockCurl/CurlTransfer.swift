@@ -31,6 +31,8 @@ final class CurlTransfer {
     var consumerGone = false
     /// Why the response is not well-formed HTTP (set by the header callback, which then stops the transfer).
     var malformed: String?
+    /// The next header line starts a block (1xx, then the final one): it must be a status line.
+    var atBlockStart = true
 
     init(easy: UnsafeMutableRawPointer, request: CurlRequest, serial: UInt64, resume: @escaping @Sendable () -> Void,
          completion: @escaping @Sendable (Result<CurlResponse, CurlFailure>) -> Void) {
@@ -216,10 +218,24 @@ private let curlHeaderCallback: airlock_data_cb = { data, size, count, user in
     var end = n
     while end > 0, isSpace(line[end - 1]) { end -= 1 }
     if t.headersDone { return n }   // trailers
+    // A field that is not well-formed HTTP (RFC 9110 §5.1, §5.5) stops the response: a bare CR in a
+    // value is a line break to some clients (`X: a\rSet-Cookie: …` would plant a header that the
+    // filters never saw), and control characters have no business in a header.
+    func refuse(_ why: String) -> Int {
+        t.malformed = "the upstream's response \(why), so the response is refused"
+        return 0
+    }
     guard end > 0 else {
         // End of a header block: the final one (not 1xx) ends the headers and is offered to the stream.
+        t.atBlockStart = true
         var status = 0
         _ = airlock_easy_getinfo_long(t.easy, CURLINFO_RESPONSE_CODE, &status)
+        // libcurl takes a 101 it did not ask for as the final answer and the rest of the stream as
+        // its body (a second response planted behind it would reach the client's connection), and
+        // it reads some status lines as codes no HTTP status has (`HTTP/2 -1`).
+        if status == 101 || status < 100 || status > 599 {
+            return refuse("status \(status) is not one Airlock hands on (a final status is 200 to 599)")
+        }
         if status >= 200 { t.headersDone = true }
         if let stream = t.request.stream, !t.streamDecided {
             if status >= 200 {
@@ -231,37 +247,36 @@ private let curlHeaderCallback: airlock_data_cb = { data, size, count, user in
         }
         return n
     }
-    // A field that is not well-formed HTTP (RFC 9110 §5.1, §5.5) stops the response: a bare CR in a
-    // value is a line break to some clients (`X: a\rSet-Cookie: …` would plant a header that the
-    // filters never saw), and control characters have no business in a header.
-    func refuse(_ why: String) -> Int {
-        t.malformed = "the upstream's response header \(why), so the response is refused"
-        return 0
-    }
     func valueIsClean(_ range: Range<Int>) -> Bool {
         !line[range].contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7f }
     }
-    if end >= 5, line[0] == 0x48, line[1] == 0x54, line[2] == 0x54, line[3] == 0x50, line[4] == 0x2f {  // "HTTP/"
+    if t.atBlockStart {
+        // The status line (libcurl has parsed it): a new set of fields begins. Only here: a field
+        // line that merely starts with `HTTP/` is a field, and a malformed one.
+        t.atBlockStart = false
+        guard end >= 5, line[0] == 0x48, line[1] == 0x54, line[2] == 0x54, line[3] == 0x50, line[4] == 0x2f else {  // "HTTP/"
+            return refuse("status line '\(printable(line[0..<end]))' does not start with HTTP/")
+        }
         t.headers.removeAll(keepingCapacity: true)
     } else if line[0] == 0x20 || line[0] == 0x09 {
         // obs-fold from the upstream (RFC 9112 §5.2): join with the previous field
         var start = 0
         while start < end, isSpace(line[start]) { start += 1 }
-        guard valueIsClean(start..<end) else { return refuse("continuation line contains a control character") }
+        guard valueIsClean(start..<end) else { return refuse("header continuation line contains a control character") }
         if let last = t.headers.popLast() {
             t.headers.append((last.name, last.value + " " + String(decoding: line[start..<end], as: UTF8.self)))
         }
     } else if let colon = line[0..<end].firstIndex(of: 0x3a) {
         guard colon > 0, line[0..<colon].allSatisfy(isTokenByte) else {
-            return refuse("field name '\(printable(line[0..<colon]))' is not an HTTP token")
+            return refuse("header field name '\(printable(line[0..<colon]))' is not an HTTP token")
         }
         var start = colon + 1
         while start < end, isSpace(line[start]) { start += 1 }
         let name = String(decoding: line[0..<colon], as: UTF8.self)
-        guard valueIsClean(start..<end) else { return refuse("'\(name)' contains a control character (a bare CR or LF, NUL, DEL, …)") }
+        guard valueIsClean(start..<end) else { return refuse("header '\(name)' contains a control character (a bare CR or LF, NUL, DEL, …)") }
         t.headers.append((name, String(decoding: line[start..<end], as: UTF8.self)))
     } else {
-        return refuse("line '\(printable(line[0..<end]))' is not a field (no ':')")
+        return refuse("header line '\(printable(line[0..<end]))' is not a field (no ':')")
     }
     return n
 }

@@ -17,7 +17,11 @@ public struct MediaType: Sendable, Equatable {
     /// The `charset` parameter, lower case, without quotes.
     public let charset: String?
 
-    /// Parses a header value; nil when it is not `type/subtype` (a lie or garbage is refused, not guessed).
+    /// Parses a header value; nil when it is not `type/subtype` with well-formed parameters (a lie
+    /// or garbage is refused, not guessed). Parameters are `name=token` or `name="text"` without
+    /// `;`, `"` or `\` inside, each name once: parsers disagree on anything else, and a value that
+    /// one reads as `charset=utf-8` and another (quote-aware, or first-wins) as `charset=utf-7` would
+    /// be checked as one text and decoded by the client as another.
     public init?(_ header: String) {
         let parts = header.split(separator: ";", omittingEmptySubsequences: false)
         let type = parts[0].trimmingSpaces().lowercased()
@@ -25,13 +29,22 @@ public struct MediaType: Sendable, Equatable {
         guard halves.count == 2, halves.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(Self.isTokenByte) }) else { return nil }
         name = type
         var charset: String?
+        var seen: Set<String> = []
         for parameter in parts.dropFirst() {
-            guard let eq = parameter.firstIndex(of: "=") else { continue }
-            if parameter[..<eq].trimmingSpaces().lowercased() == "charset" {
-                var value = parameter[parameter.index(after: eq)...].trimmingSpaces()
-                if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-                charset = value.lowercased()
+            let text = parameter.trimmingSpaces()
+            if text.isEmpty { continue }   // `type/subtype;`
+            guard let eq = text.firstIndex(of: "=") else { return nil }
+            let key = text[..<eq].trimmingSpaces().lowercased()
+            var value = text[text.index(after: eq)...].trimmingSpaces()
+            guard !key.isEmpty, key.utf8.allSatisfy(Self.isTokenByte), seen.insert(key).inserted else { return nil }
+            if value.hasPrefix("\"") {
+                let inner = value.dropFirst().dropLast()
+                guard value.count >= 2, value.hasSuffix("\""), !inner.contains("\""), !inner.contains("\\") else { return nil }
+                value = String(inner)
+            } else {
+                guard !value.isEmpty, value.utf8.allSatisfy(Self.isTokenByte) else { return nil }
             }
+            if key == "charset" { charset = value.lowercased() }
         }
         self.charset = charset
     }

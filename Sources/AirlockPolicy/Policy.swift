@@ -50,6 +50,9 @@ public struct Policy: Sendable {
     public var staticDNS: [String: [IPAddress]]
     /// The internal clients the policy names (empty: nobody is identified, every caller is anonymous).
     public var clients: ClientDirectory
+    /// `admin.clients`: who may read Airlock's own endpoints (`/_airlock/health`, `/_airlock/metrics`);
+    /// nil: whoever can reach the listener.
+    public var adminClients: Set<String>?
     /// Upstreams in file order (order matters for forward-mode host matches).
     public var upstreams: [Upstream]
     /// The files this policy was loaded from.

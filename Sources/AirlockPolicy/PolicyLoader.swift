@@ -6,7 +6,7 @@ import Yams
 /// Parse, then validate: the YAML tree is read into settings, every problem is collected
 /// with its file and line, and only a policy without any problem is returned.
 public enum PolicyLoader {
-    static let topKeys: Set<String> = ["listen", "audit", "dns", "clients", "defaults", "upstreams"]
+    static let topKeys: Set<String> = ["listen", "audit", "dns", "clients", "admin", "defaults", "upstreams"]
 
     /// Loads `path` (a `.yaml`/`.yml` file, or a folder whose such files are merged in name order).
     public static func load(path: String) throws(PolicyErrors) -> Policy {
@@ -56,6 +56,9 @@ struct MergeState {
     var defaultsFile: String?
     var rawUpstreams: [(name: String, node: Node, keyNode: Node, file: String)] = []
     var rawClients: [(name: String, node: Node, keyNode: Node, file: String)] = []
+    /// `admin.clients` as written (checked against the clients once every file is read).
+    var adminClientsNode: (Node, String)?
+    var adminClients: Set<String>?
     var sources: [String] = []
 
     mutating func read(file: String) {
@@ -108,6 +111,11 @@ struct MergeState {
             case "clients":
                 for (name, nameNode, cnode) in reader.mapping(value, context: "clients") {
                     rawClients.append((name, cnode, nameNode, file))
+                }
+            case "admin":
+                for (akey, akeyNode, avalue) in reader.mapping(value, context: "admin", allowed: ["clients"]) where akey == "clients" {
+                    if let previous = adminClientsNode { reader.fail(akeyNode, "admin.clients is already set in \(previous.1)") }
+                    adminClientsNode = (avalue, file)
                 }
             default:
                 break
@@ -168,6 +176,11 @@ struct MergeState {
             defaults.clients = ClientParser.list(node, context: "defaults.clients", directory: directory, reader: &reader)
             errors += reader.errors
         }
+        if let (node, file) = adminClientsNode {
+            var reader = YAMLReader(file: file)
+            adminClients = ClientParser.list(node, context: "admin.clients", directory: directory, reader: &reader)
+            errors += reader.errors
+        }
         return directory
     }
 
@@ -190,7 +203,9 @@ struct MergeState {
         }
         guard errors.isEmpty else { throw PolicyErrors(errors) }
         let audit = auditFile?.0 ?? PolicyLoader.resolve(".airlock/audit.jsonl", relativeTo: sources.first ?? root)
-        return Policy(listen: listen?.0 ?? Policy.defaultListen, auditFile: audit, staticDNS: staticDNS, clients: directory, upstreams: upstreams, sources: sources)
+        var policy = Policy(listen: listen?.0 ?? Policy.defaultListen, auditFile: audit, staticDNS: staticDNS, clients: directory, upstreams: upstreams, sources: sources)
+        policy.adminClients = adminClients
+        return policy
     }
 
     static func yamlError(_ error: YamlError, file: String) -> PolicyError {

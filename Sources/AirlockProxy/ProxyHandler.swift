@@ -181,12 +181,20 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             state = .discarding
             return
         }
-        if head.method == .GET, head.uri.hasPrefix("/_airlock/"), let (answerHead, body) = adminAnswer(head, allocator: context.channel.allocator) {
-            // Airlock's own endpoints (no upstream name starts with `_`): not calls, so not audited.
-            // A body the client holds back for a 100 Continue it will not get would otherwise be read as the next request.
-            write(context: context, head: answerHead, body: body, close: !head.isKeepAlive || Self.awaitsContinue(head))
-            state = .discarding
-            return
+        if head.method == .GET, Self.adminPaths.contains(head.uri) {
+            // Airlock's own endpoints (no upstream name starts with `_`): not calls, so not audited,
+            // unless `admin.clients` refuses the caller (a refusal is a decision like any other).
+            if let denial = adminRefusal(head, record: &record) {
+                refuse(context: context, record: record, denial: denial, close: true)
+                state = .discarding
+                return
+            }
+            if let (answerHead, body) = adminAnswer(head, allocator: context.channel.allocator) {
+                // A body the client holds back for a 100 Continue it will not get would otherwise be read as the next request.
+                write(context: context, head: answerHead, body: body, close: !head.isKeepAlive || Self.awaitsContinue(head))
+                state = .discarding
+                return
+            }
         }
         // A client that sent `Expect: 100-continue` holds its body back until told to go on. A refusal
         // of the head is its final answer, and whether the body follows anyway is the client's
@@ -303,6 +311,29 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .idle, .waiting, .streaming, .tunnelConnecting:
             break
         }
+    }
+
+    /// The paths Airlock answers itself.
+    static let adminPaths: Set<String> = ["/_airlock/health", "/_airlock/metrics"]
+
+    /// Why the caller may not read Airlock's own endpoints, when the policy's `admin.clients` says
+    /// who may: a failed login is one (407), an unidentified caller where a listed client has a token
+    /// is asked to authenticate (407), anyone else not listed is refused (403). Nil: go ahead.
+    func adminRefusal(_ head: HTTPRequestHead, record: inout CallRecord) -> Denial? {
+        let directory = policyState.policy.clients
+        guard let allowed = policyState.policy.adminClients else { return nil }
+        let caller: String?
+        switch identify(head) {
+        case .failure(let denial): return denial
+        case .success(let name): caller = name
+        }
+        if let caller {
+            record.client = caller
+            if allowed.contains(caller) { return nil }
+        } else if allowed.contains(where: { directory.client(named: $0)?.tokenDigest != nil }) {
+            return Denial(.clientUnauthenticated, "\(head.uri) is for the clients admin.clients names; authenticate with Proxy-Authorization")
+        }
+        return Denial(.clientNotPermitted, "\(head.uri) is only for the clients admin.clients names")
     }
 
     /// `GET /_airlock/health` (200 while serving; 503 while the audit log cannot be written, when

@@ -31,13 +31,17 @@ public enum HeaderFilter {
     }
 
     /// Fields to hand the client from the upstream's response fields. A HEAD answer keeps the
-    /// upstream's Content-Length (there is no body to measure; RFC 9110 §9.3.2).
+    /// upstream's Content-Length (there is no body to measure; RFC 9110 §9.3.2) when it is one
+    /// decimal number; two of them, or one with anything else in it, are dropped.
     /// `Set-Cookie` is removed unless the upstream allows it: a third party must not plant
     /// session state in internal clients that never asked for it.
     public static func response(_ headers: [(name: String, value: String)], head: Bool = false, allowSetCookie: Bool = false) -> [(name: String, value: String)] {
         let named = connectionNamed(headers)
+        let lengths = headers.filter { $0.name.equalsIgnoringASCIICase("content-length") }
+        let keepLength = head && lengths.count == 1 && !lengths[0].value.isEmpty && lengths[0].value.utf8.count <= 18
+            && lengths[0].value.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
         return headers.filter { field in
-            !hopByHop.contains(field.name) && (head || !field.name.equalsIgnoringASCIICase("content-length"))
+            !hopByHop.contains(field.name) && (keepLength || !field.name.equalsIgnoringASCIICase("content-length"))
                 && !name(field.name, isIn: named) && !field.name.hasPrefixIgnoringASCIICase("airlock-")
                 && (allowSetCookie || !cookieSetters.contains(field.name))
         }

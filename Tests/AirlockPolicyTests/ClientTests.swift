@@ -146,6 +146,8 @@ struct ClientTests {
         ("clients:\n  a:\n    addresses: [10.0.0.0/8]\n", "7: upstreams.u.clients: no client named 'nobody' (clients: a)"),
         ("", "4: upstreams.u.clients: no client named 'nobody' (the policy has no clients: section)"),
         ("defaults:\n  clients: []\n", "2: defaults.clients is empty"),
+        ("admin:\n  clients: [ghost]\n", "2: admin.clients: no client named 'ghost'"),
+        ("admin:\n  metrics: open\n", "2: admin: unknown key 'metrics'"),
         ("defaults:\n  limits: { burst: 5 }\n", "2: defaults.limits.burst: a burst needs a rate"),
         ("defaults:\n  limits: { rate: 10/day }\n", "2: defaults.limits.rate: '10/day' is not a rate"),
         ("defaults:\n  limits: { rate: 0/s }\n", "2: defaults.limits.rate: '0/s' is not a rate"),

@@ -55,6 +55,30 @@ import Testing
         await upstream.stop()
     }
 
+    /// `admin.clients` says who may read Airlock's own endpoints: a listed client by address or by
+    /// token reads them; another is refused (403), a failed login gets 407, and refusals are audited.
+    @Test func adminClientsAloneReadHealthAndMetrics() async throws {
+        let upstream = try await TestUpstream()
+        let airlock = try await Harness(policy: Self.policy(api: upstream.port) + "\nadmin:\n  clients: [billing, reports]\n")
+        try await airlock.run(stopping: upstream) {
+            let metrics = "http://127.0.0.1:\(airlock.port)/_airlock/metrics"
+            let byAddress = try airlock.curl(["--interface", "127.0.0.2", metrics])
+            #expect(byAddress.status == 200 && byAddress.body.contains("airlock_audit_events_total"), "\(byAddress.status) \(byAddress.body.prefix(120))")
+            let byToken = try airlock.gateway("/_airlock/health", headers: ["Proxy-Authorization: Bearer r3ports-token"])
+            #expect(byToken.status == 200 && byToken.body.contains("\"status\":\"ok\""))
+            #expect(airlock.auditEvents().isEmpty, "permitted reads of the endpoints are not audited")
+
+            let other = try airlock.gateway("/_airlock/metrics")   // from 127.0.0.1: client 'loopback', not listed
+            #expect(other.status == 403 && other.reason == "client_not_permitted", "\(other.status) \(other.body)")
+            #expect(!other.body.contains("airlock_"), "metrics leaked in a refusal")
+            let wrong = try airlock.gateway("/_airlock/metrics", headers: ["Proxy-Authorization: Bearer nope"])
+            #expect(wrong.status == 407 && wrong.reason == "client_unauthenticated")
+            let events = airlock.auditEvents()
+            #expect(events.count == 2 && events.allSatisfy { $0["decision"] as? String == "deny" }, "\(events)")
+            #expect(events.first?["client"] as? String == "loopback" && events.first?["url"] as? String == "/_airlock/metrics", "\(events)")
+        }
+    }
+
     /// `Basic base64(name:token)`.
     static func basic(_ name: String, _ token: String) -> String {
         "Proxy-Authorization: Basic " + Data("\(name):\(token)".utf8).base64EncodedString()

@@ -399,25 +399,36 @@ import Testing
 }
 
 extension ResponseFirewallEndToEndTests {
-    /// Response headers that are not well-formed HTTP are refused, with or without response rules,
-    /// before anything reaches the client: a bare CR in a value is a line break to some clients, so
-    /// `X-Evil: a<CR>Set-Cookie: …` would plant a header (here a cookie, which Airlock strips) that
-    /// no filter saw. Tabs and obs-text in values are well-formed and pass.
-    @Test func malformedResponseHeadersAreRefused() async throws {
-        let answers: [String: String] = [
-            "/bare-cr": "X-Evil: a\rSet-Cookie: injected=1",
-            "/control": "X-Ctl: a\u{1}b",
-            "/del": "X-Del: a\u{7f}b",
-            "/bad-name": "Bad Name: x",
-            "/no-colon": "just some words",
-            "/nul": "X-Nul: a\u{0}b",
-            "/fine": "X-Fine: a\tb \u{e9}",
-        ]
-        let upstream = try RawUpstream { path in
-            let body = "{\"ok\":true}"
-            let field = answers[String(path.dropFirst("/v1".count))] ?? "X-Unknown: 1"
-            return Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\(field)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
+    /// Responses that are not well-formed HTTP are refused (`response_malformed`), with or without
+    /// response rules, before anything reaches the client: a bare CR in a header value is a line
+    /// break to some clients, so `X-Evil: a<CR>Set-Cookie: …` would plant a header (a cookie, which
+    /// Airlock strips) that no filter saw; a 101 that nobody asked for carries a second response
+    /// behind it that would land on the client's keep-alive connection; `HTTP/2 -1` is a status
+    /// no response can have. Tabs and obs-text in values are well-formed and pass.
+    @Test func malformedResponsesAreRefused() async throws {
+        let body = "{\"ok\":true}"
+        func withField(_ field: String, type: String = "application/json") -> String {
+            "HTTP/1.1 200 OK\r\nContent-Type: \(type)\r\n\(field)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
         }
+        let planted = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 14\r\n\r\n{\"admin\":true}"
+        let answers: [String: String] = [
+            "/bare-cr": withField("X-Evil: a\rSet-Cookie: injected=1"),
+            "/control": withField("X-Ctl: a\u{1}b"),
+            "/del": withField("X-Del: a\u{7f}b"),
+            "/bad-name": withField("Bad Name: x"),
+            "/no-colon": withField("just some words"),
+            "/status-like-field": withField("HTTP/1.1: x"),
+            "/nul": withField("X-Nul: a\u{0}b"),
+            "/upgrade": "HTTP/1.1 101 Switching Protocols\r\n\r\n" + planted,
+            "/negative": "HTTP/2 -1\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx",
+            "/odd-status": "HTTP/1.1 700 Odd\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+            "/fine": withField("X-Fine: a\tb \u{e9}"),
+            "/two-charsets": withField("X-A: 1", type: "application/json; charset=utf-7; x=\"; charset=utf-8; \""),
+            "/charset-twice": withField("X-A: 1", type: "application/json; charset=utf-16; charset=utf-8"),
+            "/head-length": "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5 abc\r\nConnection: close\r\n\r\n",
+        ]
+        let unknown = withField("X-Unknown: 1")
+        let upstream = try RawUpstream { path in Array((answers[String(path.dropFirst("/v1".count))] ?? unknown).utf8) }
         defer { upstream.stop() }
         let airlock = try await Harness(policy: """
             upstreams:
@@ -429,17 +440,34 @@ extension ResponseFirewallEndToEndTests {
                 allow_addresses: [127.0.0.1/32]
                 responses:
                   - match: { path: "/**" }
+              json:
+                url: http://127.0.0.1:\(upstream.port)
+                allow_addresses: [127.0.0.1/32]
+                responses:
+                  - match: { path: "/**" }
+                    content_type: application/json
             """)
         try await airlock.run {
+            let malformed = ["/bare-cr", "/control", "/del", "/bad-name", "/no-colon", "/status-like-field", "/nul", "/upgrade", "/negative", "/odd-status"]
             for upstreamName in ["raw", "checked"] {
-                for path in ["/bare-cr", "/control", "/del", "/bad-name", "/no-colon", "/nul"] {
+                for path in malformed {
                     let reply = try airlock.gateway("/\(upstreamName)/v1\(path)")
                     try Self.expectRefusal(airlock, reply, "response_malformed")
-                    #expect(!reply.body.contains("\"ok\"") && reply.headers["set-cookie"] == nil, "\(path): \(reply.body)")
+                    #expect(!reply.body.contains("\"ok\"") && !reply.body.contains("admin") && reply.headers["set-cookie"] == nil, "\(path): \(reply.body)")
                 }
                 let fine = try airlock.gateway("/\(upstreamName)/v1/fine")
                 #expect(fine.status == 200 && fine.body.contains("\"ok\""), "\(fine.status) \(fine.body)")
             }
+            // Airlock is still up (the negative status crashed it before) and answers in order.
+            #expect(try airlock.gateway("/raw/v1/fine").status == 200)
+            // A Content-Type whose parameters parsers read differently is not a type a rule can trust.
+            for path in ["/two-charsets", "/charset-twice"] {
+                try Self.expectRefusal(airlock, try airlock.gateway("/json/v1\(path)"), "content_type_mismatch")
+            }
+            // A HEAD answer's Content-Length goes on only when it is one number (else Airlock's own 0,
+            // which frames the answer without a body).
+            let head = try airlock.curl(["-I", "http://127.0.0.1:\(airlock.port)/raw/v1/head-length"])
+            #expect(head.status == 200 && head.headers["content-length"] == "0", "\(head.headers)")
         }
     }
 }
