@@ -78,8 +78,47 @@ extension Airlock {
 }
 
 /// A fixed-width table of audit events for people.
+///
+/// Fields can hold what a third party wrote (a JSON key in a violation's location, a header value
+/// in a detail), so every cell is made safe for a terminal first: control characters (C0, DEL,
+/// C1, including ESC and CSI, which a terminal would obey) and bidirectional overrides (which
+/// reorder what is shown) are written as `\u{…}` escapes.
 enum AuditTable {
     static func render(_ events: [AuditEvent]) -> String {
+        render(safe: events.map(Self.shown))
+    }
+
+    /// `event` with every text field that reaches the table made terminal-safe.
+    static func shown(_ event: AuditEvent) -> AuditEvent {
+        var e = event
+        e.detail = e.detail.map(printable)
+        e.location = e.location.map(printable)
+        e.rule = e.rule.map(printable)
+        e.reason = e.reason.map(printable)
+        e.upstream = e.upstream.map(printable)
+        e.address = e.address.map(printable)
+        e.decision = printable(e.decision)
+        e.client = printable(e.client)
+        e.method = printable(e.method)
+        e.url = printable(e.url)
+        return e
+    }
+
+    /// `text` with control characters and bidirectional formatting characters escaped.
+    static func printable(_ text: String) -> String {
+        func unsafe(_ s: Unicode.Scalar) -> Bool {
+            s.value < 0x20 || (0x7f...0x9f).contains(s.value) || (0x200e...0x200f).contains(s.value)
+                || (0x202a...0x202e).contains(s.value) || (0x2066...0x2069).contains(s.value)
+        }
+        guard text.unicodeScalars.contains(where: unsafe) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if unsafe(scalar) { out += "\\u{" + String(scalar.value, radix: 16) + "}" } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
+    private static func render(safe events: [AuditEvent]) -> String {
         let header = ["TIME", "DECISION", "STATUS", "REASON", "UPSTREAM", "CLIENT", "METHOD", "URL", "ADDRESS"]
         var rows = [header]
         var details: [Int: String] = [:]

@@ -43,6 +43,23 @@ import Testing
         return folder
     }
 
+    /// What a third party wrote can reach the audit log (a JSON key in a violation's location); the
+    /// table shows it with control characters and bidirectional overrides escaped, never raw, so a
+    /// terminal does not obey an ESC sequence from an upstream.
+    @Test func auditTableEscapesControlCharacters() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let line = #"{"time":"2026-12-04T10:00:00.000Z","request_id":"r1","client":"c","mode":"gateway","method":"GET","url":"/api/x","upstream":"api","decision":"deny","reason":"schema_violation","detail":"/\u001b[2J\u001b]0;pwned\u0007: value is not of type integer \u009b31m \u202egnp.exe","location":"/\u001b[2J","status":502,"bytes_in":0,"bytes_out":0,"duration_ms":1}"#
+        try (line + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let table = try Self.run(["audit", "--file", file.path])
+        #expect(table.status == 0 && table.out.contains("1 event(s)"), "\(table.out)")
+        #expect(!table.out.unicodeScalars.contains { $0.value == 0x1b || $0.value == 0x07 || $0.value == 0x9b || $0.value == 0x202e }, "\(table.out.debugDescription)")
+        #expect(table.out.contains("\\u{1b}[2J") && table.out.contains("\\u{9b}31m") && table.out.contains("\\u{202e}gnp.exe"), "\(table.out)")
+        // --json hands the record on as it was written (JSON escapes its control characters).
+        let json = try Self.run(["audit", "--file", file.path, "--json"])
+        #expect(!json.out.unicodeScalars.contains { $0.value == 0x1b } && json.out.contains("\\u001b"), "\(json.out)")
+    }
+
     @Test func checkAcceptsTheExamplePolicy() throws {
         let result = try Self.run(["check", "--policy", Self.root.appendingPathComponent("Policies/example.yaml").path])
         #expect(result.status == 0, "\(result.err)")
