@@ -30,7 +30,6 @@ public final class AuditLog: @unchecked Sendable {
     private var closing = false
     private var writerDone = false
     private var writerWaiting = false
-    private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
     /// Opens (creating folders as needed) the log for appending and starts the writer.
@@ -39,9 +38,10 @@ public final class AuditLog: @unchecked Sendable {
         let fd = try Self.open(path)
         self.fd = fd
         self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
-        let thread = Thread { [unowned self] in self.run() }
+        // The writer holds the log until `close()` ends it (a log dropped without close would otherwise
+        // leave its writer waiting on a freed condition).
+        let thread = Thread { [self] in self.run() }
         thread.name = "airlock-audit"
-        self.thread = thread
         thread.start()
     }
 

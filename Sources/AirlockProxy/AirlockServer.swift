@@ -58,8 +58,15 @@ public final class AirlockServer: Sendable {
         self.firewall = try configuration.firewall ?? ResponseFirewall(policy: configuration.policy)
         self.inspectionPool = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
         self.inspectionPool.start()
-        self.audit = try AuditLog(path: configuration.policy.auditFile)
-        self.engine = try CurlEngine()
+        let audit = try AuditLog(path: configuration.policy.auditFile)
+        self.audit = audit
+        do {
+            self.engine = try CurlEngine()
+        } catch {
+            audit.close()   // its writer thread ends with it
+            inspectionPool.shutdownGracefully { _ in }
+            throw error
+        }
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
     }
 
@@ -125,6 +132,9 @@ public final class AirlockServer: Sendable {
     /// not applied. Throws `PolicyErrors` when a schema the new policy names does not compile,
     /// and then changes nothing.
     public func reload(policy: Policy, firewall compiled: ResponseFirewall? = nil) throws(PolicyErrors) -> [String] {
+        if services.withLockedValue({ $0?.draining }) == true {
+            throw PolicyErrors([PolicyError(file: policy.sources.first ?? "", line: 0, column: 0, message: "Airlock is stopping; the policy is not reloaded")])
+        }
         let firewall: ResponseFirewall
         if let compiled { firewall = compiled } else { firewall = try ResponseFirewall(policy: policy) }
         guard let shared = services.withLockedValue({ $0 }) else {
@@ -171,10 +181,14 @@ public final class AirlockServer: Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         engine.shutdown()
-        audit.close()
-        // Answers whose audit callbacks just ran are on their event loops now.
-        try? await Task.sleep(for: .milliseconds(50))
-        try? await group.shutdownGracefully()
+        // Responses still being inspected finish while the audit log and the loops still take them.
         try? await inspectionPool.shutdownGracefully()
+        audit.close()
+        // Answers whose audit callbacks just ran are queued on their event loops, and each may queue
+        // its write in turn: two rounds of an empty task on every loop let both run before the loops stop.
+        for _ in 0..<2 {
+            for loop in group.makeIterator() { try? await loop.submit {}.get() }
+        }
+        try? await group.shutdownGracefully()
     }
 }

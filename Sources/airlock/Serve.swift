@@ -80,10 +80,12 @@ extension Airlock {
                     fflush(nil)
                 },
             ]
-            defer { handlers.forEach { $0.cancel() } }
             let signal = await StopSignal.wait()
             print("airlock: \(signal), stopping (finishing calls in flight, flushing the audit log)")
             fflush(nil)
+            // No reload or reopen runs during the stop: the handlers go, and one already running finishes first.
+            handlers.forEach { $0.cancel() }
+            controls.sync {}
             await server.shutdown()
             print("airlock: stopped")
         }
