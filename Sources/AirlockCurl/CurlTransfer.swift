@@ -33,6 +33,11 @@ final class CurlTransfer {
     var malformed: String?
     /// The next header line starts a block (1xx, then the final one): it must be a status line.
     var atBlockStart = true
+    /// Header bytes received so far, every block and trailers included (bounded by `maxHeaderBytes`).
+    var headerBytes = 0
+    /// The most header bytes a response may have: libcurl bounds each line (100 KiB), not how many
+    /// there are, and every field is kept until the response ends.
+    static let maxHeaderBytes = 256 << 10
 
     init(easy: UnsafeMutableRawPointer, request: CurlRequest, serial: UInt64, resume: @escaping @Sendable () -> Void,
          completion: @escaping @Sendable (Result<CurlResponse, CurlFailure>) -> Void) {
@@ -217,7 +222,6 @@ private let curlHeaderCallback: airlock_data_cb = { data, size, count, user in
     func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0d || b == 0x0a }
     var end = n
     while end > 0, isSpace(line[end - 1]) { end -= 1 }
-    if t.headersDone { return n }   // trailers
     // A field that is not well-formed HTTP (RFC 9110 §5.1, §5.5) stops the response: a bare CR in a
     // value is a line break to some clients (`X: a\rSet-Cookie: …` would plant a header that the
     // filters never saw), and control characters have no business in a header.
@@ -225,6 +229,11 @@ private let curlHeaderCallback: airlock_data_cb = { data, size, count, user in
         t.malformed = "the upstream's response \(why), so the response is refused"
         return 0
     }
+    t.headerBytes += n
+    if t.headerBytes > CurlTransfer.maxHeaderBytes {
+        return refuse("headers exceed \(CurlTransfer.maxHeaderBytes >> 10) KiB (interim answers and trailers included)")
+    }
+    if t.headersDone { return n }   // trailers
     guard end > 0 else {
         // End of a header block: the final one (not 1xx) ends the headers and is offered to the stream.
         t.atBlockStart = true

@@ -426,6 +426,9 @@ extension ResponseFirewallEndToEndTests {
             "/two-charsets": withField("X-A: 1", type: "application/json; charset=utf-7; x=\"; charset=utf-8; \""),
             "/charset-twice": withField("X-A: 1", type: "application/json; charset=utf-16; charset=utf-8"),
             "/head-length": "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5 abc\r\nConnection: close\r\n\r\n",
+            // Endless headers (libcurl bounds each line, not how many): refused past 256 KiB, so memory stays bounded.
+            "/many-headers": withField((0..<12_000).map { "X-Pad-\($0): " + String(repeating: "p", count: 16) }.joined(separator: "\r\n")),
+            "/many-interim": String(repeating: "HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n", count: 8_000) + withField("X-A: 1"),
         ]
         let unknown = withField("X-Unknown: 1")
         let upstream = try RawUpstream { path in Array((answers[String(path.dropFirst("/v1".count))] ?? unknown).utf8) }
@@ -448,7 +451,8 @@ extension ResponseFirewallEndToEndTests {
                     content_type: application/json
             """)
         try await airlock.run {
-            let malformed = ["/bare-cr", "/control", "/del", "/bad-name", "/no-colon", "/status-like-field", "/nul", "/upgrade", "/negative", "/odd-status"]
+            let malformed = ["/bare-cr", "/control", "/del", "/bad-name", "/no-colon", "/status-like-field", "/nul", "/upgrade", "/negative", "/odd-status",
+                             "/many-headers", "/many-interim"]
             for upstreamName in ["raw", "checked"] {
                 for path in malformed {
                     let reply = try airlock.gateway("/\(upstreamName)/v1\(path)")
@@ -458,6 +462,8 @@ extension ResponseFirewallEndToEndTests {
                 let fine = try airlock.gateway("/\(upstreamName)/v1/fine")
                 #expect(fine.status == 200 && fine.body.contains("\"ok\""), "\(fine.status) \(fine.body)")
             }
+            let many = try airlock.gateway("/raw/v1/many-headers")
+            #expect((airlock.auditEvent(for: many)?["detail"] as? String ?? "").contains("headers exceed 256 KiB"), "\(many.body)")
             // Airlock is still up (the negative status crashed it before) and answers in order.
             #expect(try airlock.gateway("/raw/v1/fine").status == 200)
             // A Content-Type whose parameters parsers read differently is not a type a rule can trust.
