@@ -30,7 +30,7 @@ public enum PolicyLoader {
         }
         guard isDirectory.boolValue else { return [path] }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        let files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        let files = names.filter { $0.lowercased().hasSuffix(".yaml") || $0.lowercased().hasSuffix(".yml") }.sorted()
             .map { (path as NSString).appendingPathComponent($0) }
         guard !files.isEmpty else {
             throw PolicyError(file: path, line: 0, column: 0, message: "folder holds no .yaml or .yml policy file")
@@ -77,8 +77,14 @@ struct MergeState {
             errors.append(PolicyError(file: file, line: 0, column: 0, message: "\(error)"))
             return
         }
-        guard let root else { return }  // an empty file contributes nothing
         var reader = YAMLReader(file: file)
+        guard let root else {
+            // A file that holds nothing is a mistake (a truncated copy, a wrong path): in a folder it
+            // could drop `defaults.clients` or `defaults.limits` without a word.
+            errors.append(PolicyError(file: file, line: 0, column: 0, message: "the file is empty"))
+            return
+        }
+        reader.refuseTagsAndAliases(root)
         for (key, keyNode, value) in reader.mapping(root, context: "policy", allowed: PolicyLoader.topKeys) {
             switch key {
             case "listen":

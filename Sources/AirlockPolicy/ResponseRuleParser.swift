@@ -54,6 +54,8 @@ enum ResponseRuleParser {
                             let upper = text.uppercased()
                             if UpstreamParser.isToken(upper) { set.insert(upper) } else { reader.fail(item, "\(mctx): '\(text)' is not an HTTP method") }
                         }
+                        // An empty list would match nothing, and the rule would pass every response unchecked.
+                        if set.isEmpty { reader.fail(mvalue, "\(mctx) is empty: the rule would match nothing; remove the key to match every method") }
                         methods = set
                     default:
                         var ranges: [ClosedRange<Int>] = []
@@ -64,6 +66,7 @@ enum ResponseRuleParser {
                                 reader.fail(item, "\(mctx): '\(text)' is not a status (100-599) or a class like 2XX")
                             }
                         }
+                        if items.isEmpty { reader.fail(mvalue, "\(mctx) is empty: the rule would match nothing; remove the key to match every status") }
                         statuses = ranges
                     }
                 }

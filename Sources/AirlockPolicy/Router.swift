@@ -60,7 +60,7 @@ public enum Router {
         guard url.scheme == "http" || url.scheme == "https" else {
             return .deny(Denial(.schemeNotAllowed, "scheme '\(url.scheme)' is not http or https"), upstream: nil)
         }
-        let candidates = policy.upstreams.filter { $0.matchesHost(url.host) }
+        let candidates = governing(policy, url.host)
         // First upstream that allows outright wins; then a report-mode pass; else the first refusal.
         var reported: Route?
         var firstDenial: (Denial, Upstream)?
@@ -92,7 +92,7 @@ public enum Router {
             return .deny(Denial(.malformedURL, "CONNECT \(authority): \(error.message)"), upstream: nil)
         }
         let hostString = host.text
-        guard let upstream = policy.upstreams.first(where: { $0.matchesHost(host) }) else {
+        guard let upstream = governing(policy, host).first else {
             return .deny(Denial(.hostNotAllowed, "no upstream allows host '\(hostString)'"), upstream: nil)
         }
         guard upstream.tunnel else {
@@ -106,6 +106,26 @@ public enum Router {
     }
 
     // MARK: - Rules
+
+    /// The upstreams that name `host` most specifically, in file order: only they decide a call to
+    /// it. An upstream for `api.example.com` governs that host even when one for `*.example.com` is
+    /// listed first, so the broad one cannot let through (or tunnel past) what the specific one's
+    /// methods, paths, clients and response rules would stop; upstreams that name it equally
+    /// specifically (two for the same name, split by paths or clients) each grant what they grant.
+    static func governing(_ policy: Policy, _ host: TargetURL.Host) -> [Upstream] {
+        var best = Int.min
+        var out: [Upstream] = []
+        for upstream in policy.upstreams {
+            guard let value = upstream.specificity(for: host) else { continue }
+            if value > best {
+                best = value
+                out = [upstream]
+            } else if value == best {
+                out.append(upstream)
+            }
+        }
+        return out
+    }
 
     /// Who is asking, as the client rules need it: the name, and whether it proved it with a token
     /// (the only way a token client is identified).

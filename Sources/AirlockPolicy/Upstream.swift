@@ -87,6 +87,21 @@ public final class Upstream: Sendable {
         hosts.contains { $0.matches(host) }
     }
 
+    /// How specifically this upstream names `host` (nil: not at all): an exact name or address
+    /// beats any `*.suffix`, and a longer suffix beats a shorter one.
+    public func specificity(for host: TargetURL.Host) -> Int? {
+        var best: Int?
+        for pattern in hosts where pattern.matches(host) {
+            let value: Int
+            switch pattern.kind {
+            case .exact, .address: value = Int.max
+            case .subdomains(let suffix): value = suffix.utf8.count
+            }
+            best = max(best ?? value, value)
+        }
+        return best
+    }
+
     /// Whether a response to this call may need its body inspected (buffered, decoded, validated).
     public func inspectsResponses(method: String, subpath: String) -> Bool {
         unmatched == .block || responses.contains { $0.covers(method: method, subpath: subpath) }

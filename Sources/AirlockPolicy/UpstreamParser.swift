@@ -96,7 +96,16 @@ enum UpstreamParser {
                 if let m: Upstream.Mode = reader.choice(value, context: kctx) { mode = m }
             case "allow_addresses":
                 for (text, item) in reader.strings(value, context: kctx) {
-                    if let cidr = CIDR(text) { allow.append(cidr) } else { reader.fail(item, "\(kctx): '\(text)' is not a CIDR (e.g. 10.0.0.0/8, fd00::/8)") }
+                    if let cidr = CIDR(text) {
+                        // /0 is every address: it would switch the special-range block off for this upstream.
+                        if cidr.prefixLength == 0 {
+                            reader.fail(item, "\(kctx): '\(text)' is every address; name the blocks this upstream needs")
+                        } else {
+                            allow.append(cidr)
+                        }
+                    } else {
+                        reader.fail(item, "\(kctx): '\(text)' is not a CIDR (e.g. 10.0.0.0/8, fd00::/8)")
+                    }
                 }
             case "redirects":
                 if let r: Upstream.Redirects = reader.choice(value, context: kctx) { redirects = r }
@@ -140,8 +149,8 @@ enum UpstreamParser {
             reader.fail(node, "\(context): scheme must be http or https, not '\(url.scheme)'")
             return nil
         }
-        guard url.query == nil else {
-            reader.fail(node, "\(context): must not have a query")
+        guard url.query == nil, !text.contains("#") else {
+            reader.fail(node, "\(context): must not have a query or a fragment")
             return nil
         }
         guard !Router.hasForbiddenPathShape(url.path) else {

@@ -23,23 +23,66 @@ struct YAMLReader {
             return []
         }
         var out: [(key: String, keyNode: Node, value: Node)] = []
+        var seen: Set<String> = []
         for (keyNode, value) in mapping {
             guard case .scalar(let scalar) = keyNode else {
                 fail(keyNode, "\(context): keys must be plain strings")
                 continue
             }
             let key = scalar.string
-            if let allowed, !allowed.contains(key) {
-                fail(keyNode, "\(context): unknown key '\(key)' (allowed: \(allowed.sorted().joined(separator: ", ")))")
+            // Yams refuses a repeated key only when both copies have the same tag (`!x tunnel:` is
+            // another key to it): the text is what means something here, so the text may not repeat.
+            guard seen.insert(key).inserted else {
+                fail(keyNode, "\(context): key '\(key)' appears twice")
                 continue
             }
-            if case .alias = value {
-                fail(value, "\(context).\(key): YAML aliases are not supported in policies")
+            if let allowed, !allowed.contains(key) {
+                fail(keyNode, "\(context): unknown key '\(key)' (allowed: \(allowed.sorted().joined(separator: ", ")))")
                 continue
             }
             out.append((key, keyNode, value))
         }
         return out
+    }
+
+    /// Refuses what a policy may not use anywhere in `root`: YAML tags other than the standard ones
+    /// (`!x key:` would be a second key to the YAML layer) and aliases (`*name` repeats a value
+    /// written elsewhere, so what a block grants is no longer read where it is written). Yams hands
+    /// an alias back as the anchored node itself, so an alias shows as a node whose position in the
+    /// file was already seen (by kind: a block mapping starts where its first key does).
+    mutating func refuseTagsAndAliases(_ root: Node) {
+        var seen: Set<[Int]> = []
+        var reported = false
+        func visit(_ node: Node) {
+            guard !reported else { return }
+            let kind: Int
+            switch node {
+            case .mapping: kind = 0
+            case .sequence: kind = 1
+            default: kind = 2
+            }
+            if let mark = node.mark, !seen.insert([mark.line, mark.column, kind]).inserted {
+                // Yams gives the alias the anchored node's position, so this names the anchor's line.
+                fail(node, "YAML anchors and aliases (&name … *name) are not allowed in a policy: this value is used again elsewhere; write each value where it applies")
+                reported = true
+                return
+            }
+            let tag = node.tag.description
+            if !tag.isEmpty, !tag.hasPrefix("tag:yaml.org,2002:") {
+                fail(node, "YAML tag '\(tag)' is not allowed in a policy")
+                reported = true
+                return
+            }
+            switch node {
+            case .mapping(let mapping):
+                for (key, value) in mapping { visit(key); visit(value) }
+            case .sequence(let sequence):
+                for item in sequence { visit(item) }
+            default:
+                break
+            }
+        }
+        visit(root)
     }
 
     mutating func string(_ node: Node, context: String) -> String? {

@@ -60,6 +60,14 @@ struct PolicyLoaderTests {
         ("deny_bad_static_address", 3, "is not an IP address"),
         ("deny_bad_path", 4, "is not a path pattern"),
         ("deny_yaml_syntax", 4, "YAML"),
+        // Yams takes a tagged copy of a key for another key (the tag, and a repeated text, are refused).
+        ("deny_tagged_duplicate_key", 5, "YAML tag '!x'"),
+        ("deny_alias", 4, "YAML anchors and aliases"),
+        ("deny_custom_tag", 3, "YAML tag '!secret'"),
+        ("deny_allow_everything", 4, "is every address"),
+        ("deny_url_fragment", 3, "must not have a query or a fragment"),
+        ("deny_empty_match_methods", 5, "would match nothing"),
+        ("deny_empty_file", 0, "the file is empty"),
     ])
     func refusesWithFileAndLine(fixture: String, line: Int, message: String) {
         let errors = Self.errors(fixture)

@@ -120,4 +120,41 @@ struct RouterTests {
     func tunnel(authority: String, expected: String) {
         #expect(Self.reason(Router.tunnel(policy: Self.policy, authority: authority)) == expected, "\(authority)")
     }
+
+    /// The upstream that names a host most specifically governs it, wherever it stands in the file:
+    /// a broad `*.example.com` listed first takes neither calls nor tunnels that `api.example.com`
+    /// governs (its methods, paths and response rules would be bypassed).
+    @Test func theMostSpecificUpstreamGovernsItsHost() throws {
+        let yaml = """
+            upstreams:
+              wide:
+                url: https://www.example.com
+                hosts: ["*.example.com"]
+                methods: [GET, POST]
+                tunnel: allow
+              api:
+                url: https://api.example.com
+                methods: [GET]
+                paths: ["/v1/**"]
+              deep:
+                url: https://x.eu.example.com
+                hosts: ["*.eu.example.com"]
+                methods: [GET]
+            """
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let policy = try PolicyLoader.load(path: file.path)
+        func forward(_ method: String, _ url: String) -> String { Self.reason(Router.forward(policy: policy, method: method, absoluteURL: url)) }
+        #expect(forward("GET", "https://api.example.com/v1/x") == "allow")
+        #expect(forward("POST", "https://api.example.com/v1/x") == "method_not_allowed", "wide's POST must not reach api's host")
+        #expect(forward("GET", "https://api.example.com/admin") == "path_not_allowed")
+        #expect(forward("POST", "https://other.example.com/x") == "allow")
+        #expect(forward("POST", "https://a.eu.example.com/x") == "method_not_allowed", "the longer suffix governs")
+        #expect(Self.reason(Router.tunnel(policy: policy, authority: "api.example.com:443")) == "tunnel_not_allowed")
+        #expect(Self.reason(Router.tunnel(policy: policy, authority: "other.example.com:443")) == "allow")
+        if case .allow(let route) = Router.forward(policy: policy, method: "GET", absoluteURL: "https://api.example.com/v1/x") {
+            #expect(route.upstream.name == "api")
+        }
+    }
 }
