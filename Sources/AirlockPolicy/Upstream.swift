@@ -102,6 +102,9 @@ public final class Upstream: Sendable {
         return best
     }
 
+    /// Whether any response of this upstream may be judged by its rules (`responses`, or `unmatched: block`).
+    public var inspectsAnyResponse: Bool { unmatched == .block || !responses.isEmpty }
+
     /// Whether a response to this call may need its body inspected (buffered, decoded, validated).
     public func inspectsResponses(method: String, subpath: String) -> Bool {
         unmatched == .block || responses.contains { $0.covers(method: method, subpath: subpath) }

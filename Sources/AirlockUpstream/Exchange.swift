@@ -74,14 +74,27 @@ public struct Exchange: Sendable {
                 }
             }
             guard route.upstream.redirects == .follow else { return refuse("redirects are blocked for upstream '\(route.upstream.name)'") }
+            guard Self.followable.contains(response.status) else { return refuse("only 301, 302, 303, 307 and 308 are followed") }
             guard followed < Self.maxHops else { return refuse("more than \(Self.maxHops) redirects") }
             guard let location, let target = Self.resolve(location, against: route.url) else {
                 return refuse("the Location is missing or malformed")
             }
+            guard !(route.url.scheme == "https" && target.scheme == "http") else {
+                return refuse("a redirect from https to http is never followed (what the call carries would go out in clear)")
+            }
             let method = Self.method(after: response.status, was: route.method)
+            let sameOrigin = target.origin == route.url.origin
+            let nextBody = method == route.method ? body : []
+            guard sameOrigin || nextBody.isEmpty else {
+                return refuse("a request body is never replayed to another origin (\(response.status) keeps the method and its body)")
+            }
             switch Router.forward(policy: policy, client: route.client, method: method, url: target) {
             case .deny(let denial, _):
                 refuse("next hop refused: \(denial.reason.rawValue): \(denial.detail)")
+            case .allow(let next) where next.upstream.name != first && policy.upstream(named: first)?.inspectsAnyResponse == true:
+                // The client asked the first upstream, whose response rules must judge what it gets: a hop
+                // into another upstream would hand over that one's answer under that one's rules instead.
+                refuse("the next hop is upstream '\(next.upstream.name)', and the response rules of upstream '\(first)' would not apply to its answer")
             case .allow(let next):
                 var held = held, completion = completion
                 if let limiter, next.upstream.name != first, !held.contains(next.upstream.name) {
@@ -97,9 +110,8 @@ public struct Exchange: Sendable {
                         whenDone(result)
                     }
                 }
-                let sameOrigin = next.url.origin == route.url.origin
-                let nextHeaders = sameOrigin ? headers : HeaderFilter.crossOrigin(headers)
-                let nextBody = method == route.method ? body : []
+                var nextHeaders = sameOrigin ? headers : HeaderFilter.crossOrigin(headers)
+                if method != route.method { nextHeaders = HeaderFilter.bodyDropped(nextHeaders) }
                 hop(route: next, headers: nextHeaders, body: nextBody, stream: stream, followed: followed + 1, first: first, held: held,
                     reported: reported ?? next.wouldDeny, completion: completion)
             }
@@ -108,6 +120,9 @@ public struct Exchange: Sendable {
 
     /// 3xx except 304 Not Modified, which is a cache answer, not a redirect.
     static func isRedirect(_ status: Int) -> Bool { (300...399).contains(status) && status != 304 }
+
+    /// The redirects that name where to go (300 offers a choice, 305 and 306 are obsolete).
+    static let followable: Set<Int> = [301, 302, 303, 307, 308]
 
     /// RFC 9110 §15.4: 303 turns into GET; 301/302 after POST too, as every client does.
     static func method(after status: Int, was method: String) -> String {
@@ -137,8 +152,21 @@ public struct Exchange: Sendable {
         return try? URLParser.parse(absolute)
     }
 
+    /// A URL (a Location as the upstream wrote it) fit for a detail: no query, no fragment (an OAuth
+    /// answer carries its token there), no userinfo.
     static func redactedQuery(_ url: String) -> String {
-        guard let q = url.firstIndex(of: "?") else { return url }
-        return url[..<q] + "?…"
+        var text = Substring(url)
+        var cut = ""
+        if let end = text.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            cut = text[end] == "?" ? "?…" : "#…"
+            text = text[..<end]
+        }
+        if let scheme = text.range(of: "://") {
+            let authorityEnd = text[scheme.upperBound...].firstIndex(of: "/") ?? text.endIndex
+            if let at = text[scheme.upperBound..<authorityEnd].lastIndex(of: "@") {
+                text = text[..<scheme.upperBound] + "…@" + text[text.index(after: at)...]
+            }
+        }
+        return text + cut
     }
 }

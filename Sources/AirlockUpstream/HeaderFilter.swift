@@ -56,9 +56,26 @@ public enum HeaderFilter {
         headers.filter { !describingBodyBytes.contains($0.name) }
     }
 
-    /// Drops credentials before a cross-origin redirect hop (what browsers and curl do).
+    /// The fields a redirect hop to another origin keeps: what describes the request, nothing that
+    /// could be a credential. Browsers and curl drop only `Authorization` and `Cookie`; an API key
+    /// travels in a header of any name (`X-Api-Key`, `Private-Token`, …), so here every other field stays behind.
+    static let crossOriginSafe = FieldNames([
+        "accept", "accept-language", "accept-encoding", "user-agent", "content-type", "content-language",
+        "cache-control", "pragma", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range",
+        "range", "traceparent", "tracestate",
+    ])
+
+    /// The fields that go on to a redirect hop at another origin.
     public static func crossOrigin(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
-        headers.filter { !credentials.contains($0.name) }
+        headers.filter { crossOriginSafe.contains($0.name) && !credentials.contains($0.name) }
+    }
+
+    /// Fields that describe a request body, dropped when a redirect turns the call into a GET without one.
+    static let describingRequestBody = FieldNames(["content-type", "content-encoding", "content-language", "content-md5", "digest", "content-digest", "repr-digest"])
+
+    /// After a redirect dropped the request body (303, or 301/302 after POST).
+    public static func bodyDropped(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        headers.filter { !describingRequestBody.contains($0.name) }
     }
 
     /// The field names a `Connection` header lists (lower-cased): hop-by-hop too (RFC 9110 §7.6.1).

@@ -610,6 +610,77 @@ import Testing
         }
     }
 
+    /// What a followed redirect may carry on: to another origin, only fields that describe the
+    /// request (an API key in any header stays behind), never a request body (307/308), never from
+    /// https to http; a 303 drops the body's fields with the body; an upstream with response rules
+    /// is not left for another upstream whose answer its rules would not judge; a Location's
+    /// fragment (an OAuth token) and query never reach the audit log or the error.
+    @Test func followedRedirectsCarryOnlyWhatIsSafe() async throws {
+        let upstream = try await TestUpstream { request in
+            let port = request.header("Host")?.split(separator: ":").last.map(String.init) ?? "0"
+            switch request.uri {
+            case "/v1/to-other", "/c/v1/to-other": return .redirect("http://other.test:\(port)/v1/landed")
+            case "/v1/307-to-other": return .redirect("http://other.test:\(port)/v1/landed-307", status: 307)
+            case "/v1/303-same": return .redirect("/v1/after-303", status: 303)
+            case "/v1/oauth": return .redirect("https://app.test/cb?code=abc#access_token=s3cr3t-token")
+            default: return .json("{\"ok\":true}")
+            }
+        }
+        let airlock = try await Harness(policy: """
+            dns:
+              static:
+                partner.test: [127.0.0.1]
+                other.test: [127.0.0.1]
+            upstreams:
+              follower:
+                url: http://partner.test:\(upstream.port)
+                methods: [GET, POST]
+                redirects: follow
+                allow_addresses: [127.0.0.1/32]
+              other:
+                url: http://other.test:\(upstream.port)
+                methods: [GET, POST]
+                allow_addresses: [127.0.0.1/32]
+              checked:
+                url: http://partner.test:\(upstream.port)/c
+                redirects: follow
+                allow_addresses: [127.0.0.1/32]
+                responses:
+                  - match: { path: "/**" }
+              blocking:
+                url: http://partner.test:\(upstream.port)
+                allow_addresses: [127.0.0.1/32]
+            """)
+        try await airlock.run(stopping: upstream) {
+            let moved = try airlock.gateway("/follower/v1/to-other", headers: [
+                "X-Api-Key: k3y", "Authorization: Bearer t0ken", "Private-Token: p", "Accept: application/json", "User-Agent: probe/1"])
+            #expect(moved.status == 200, "\(moved.status) \(moved.body)")
+            let landed = try #require(upstream.requests.first { $0.uri == "/v1/landed" })
+            #expect(landed.header("Accept") == "application/json" && landed.header("User-Agent") == "probe/1")
+            #expect(landed.header("X-Api-Key") == nil && landed.header("Authorization") == nil && landed.header("Private-Token") == nil, "\(landed.headers)")
+            #expect(upstream.requests.first { $0.uri == "/v1/to-other" }?.header("X-Api-Key") == "k3y", "the first hop keeps what the client sent")
+
+            let replay = try airlock.gateway("/follower/v1/307-to-other", method: "POST", headers: ["Content-Type: application/json"], body: "{\"secret\":1}")
+            #expect(replay.status == 502 && replay.reason == "redirect_blocked" && replay.body.contains("never replayed to another origin"), "\(replay.body)")
+            #expect(!upstream.requests.contains { $0.uri == "/v1/landed-307" })
+
+            let seeOther = try airlock.gateway("/follower/v1/303-same", method: "POST", headers: ["Content-Type: application/json"], body: "{}")
+            #expect(seeOther.status == 200)
+            let after = try #require(upstream.requests.first { $0.uri == "/v1/after-303" })
+            #expect(after.method == "GET" && after.header("Content-Type") == nil && after.body.isEmpty, "\(after.headers)")
+
+            let ruled = try airlock.gateway("/checked/v1/to-other")
+            #expect(ruled.status == 502 && ruled.reason == "redirect_blocked" && ruled.body.contains("response rules of upstream 'checked'"), "\(ruled.body)")
+            #expect(upstream.requests.filter { $0.uri == "/v1/landed" }.count == 1, "the hop out of 'checked' was made")
+
+            let token = try airlock.gateway("/blocking/v1/oauth")
+            #expect(token.status == 502 && token.reason == "redirect_blocked")
+            let log = String(decoding: FileManager.default.contents(atPath: airlock.auditPath) ?? Data(), as: UTF8.self)
+            #expect(!token.body.contains("s3cr3t") && !token.body.contains("code=abc") && !log.contains("s3cr3t") && !log.contains("code=abc"), "\(token.body)")
+            #expect(token.body.contains("https://app.test/cb?…"), "\(token.body)")
+        }
+    }
+
     @Test func garbageRequestsNeverTakeTheProxyDown() async throws {
         try await Self.run { airlock, upstream in
             var generator = SystemRandomNumberGenerator()
