@@ -37,7 +37,10 @@ extension AuditEvent {
         field(&out, ",\"upstream_status\":", raw: upstreamStatus.map(String.init))
         field(&out, ",\"bytes_in\":", raw: String(bytesIn))
         field(&out, ",\"bytes_out\":", raw: String(bytesOut))
-        field(&out, ",\"duration_ms\":", raw: String(Double(Int((durationMs * 1000).rounded())) / 1000))
+        // Rounded to microseconds; a value no measurement gives (a hostile log line read back by
+        // `airlock audit --json`: 1e300, NaN) is written as 0 rather than trapping the conversion.
+        let micros = Int(exactly: (durationMs * 1000).rounded()) ?? 0
+        field(&out, ",\"duration_ms\":", raw: String(Double(micros) / 1000))
         out.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
     }
 

@@ -142,6 +142,11 @@ final class CurlTransfer {
         guard code == CURLE_OK else { return .failure(Self.failure(code)) }
         var status = 0
         _ = airlock_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        // The header callback judged the status at the end of its block; a response that ended
+        // before a final block did (a 1xx, then the close) has none to hand on.
+        guard headersDone, (200...599).contains(status) else {
+            return .failure(.malformed("the upstream's response ended without a final status (\(status))"))
+        }
         var ip: UnsafePointer<CChar>?
         _ = airlock_easy_getinfo_str(easy, CURLINFO_PRIMARY_IP, &ip)
         let decoded = request.decodeContent && headers.contains { field in

@@ -8,6 +8,11 @@ final class SchemaCompiler {
     var usesRegexFallback = false
     var usesDynamicScope = false
     var rootBase = ""
+    /// Subschemas being compiled, one inside the other (a `$ref` chain or nesting).
+    private var depth = 0
+    /// The deepest a compilation may go: memoizing stops cycles, not long chains, and each level is
+    /// a few stack frames (a schema of 100,000 `$defs` each naming the next would exhaust the stack).
+    static let maxDepth = 512
     /// Refuse patterns that only the backtracking engine can run and that can take exponential time
     /// (hostile input reaches them in the proxy).
     var refusesBacktrackingPatterns = false
@@ -28,6 +33,11 @@ final class SchemaCompiler {
     /// Compiles (memoized) one location.
     func compile(_ loc: SchemaLocation) throws(SchemaError) -> SchemaNode {
         if let n = nodes[loc.key] { return n }
+        guard depth < Self.maxDepth else {
+            throw SchemaError(message: "subschemas and $ref chains nest deeper than \(Self.maxDepth) levels", location: loc.key)
+        }
+        depth += 1
+        defer { depth -= 1 }
         let node = SchemaNode(location: loc.base == rootBase ? loc.resourcePointer : loc.key, draft: loc.draft)
         nodes[loc.key] = node
         node.resource = try resource(loc.base)

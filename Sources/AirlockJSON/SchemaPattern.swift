@@ -61,7 +61,7 @@ final class SchemaPattern: @unchecked Sendable {
                 while j < b.count, b[j] != UInt8(ascii: "}") {
                     if b[j] == UInt8(ascii: ",") { sawComma = true; hi = nil } else if (48...57).contains(b[j]) {
                         digits = true
-                        if sawComma { hi = (hi ?? 0) * 10 + Int(b[j] - 48) } else { lo = min(lo * 10 + Int(b[j] - 48), 1000) }
+                        if sawComma { hi = min((hi ?? 0) * 10 + Int(b[j] - 48), 1000) } else { lo = min(lo * 10 + Int(b[j] - 48), 1000) }
                     } else { return false }
                     j += 1
                 }

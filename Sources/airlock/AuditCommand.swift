@@ -71,7 +71,12 @@ extension Airlock {
         func sinceTime(_ text: String) -> Double? {
             if let parsed = AuditReader.parseRFC3339(text) { return parsed }
             var ms: Int?
-            if text.hasSuffix("d"), let days = Int(text.dropLast()) { ms = days * 86_400_000 } else { ms = Quantity.milliseconds(text) }
+            if text.hasSuffix("d"), let days = Int(text.dropLast()) {
+                let (product, overflow) = days.multipliedReportingOverflow(by: 86_400_000)
+                ms = overflow ? nil : product
+            } else {
+                ms = Quantity.milliseconds(text)
+            }
             return ms.map { Date().timeIntervalSince1970 - Double($0) / 1000 }
         }
     }

@@ -60,6 +60,40 @@ import Testing
         #expect(!json.out.unicodeScalars.contains { $0.value == 0x1b } && json.out.contains("\\u001b"), "\(json.out)")
     }
 
+    /// Schemas and audit logs are input too: what would have trapped the process (an overflowing
+    /// quantifier in a pattern's safety check, a $ref chain deeper than the stack, a duration no
+    /// clock gives) is an error or a value, never a crash.
+    @Test func hostileSchemasAndLogLinesAreErrorsNotCrashes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pattern = #"{"type":"object","properties":{"id":{"type":"string","pattern":"(?#{0,99999999999999999999})x"}}}"#
+        try pattern.write(to: folder.appendingPathComponent("pattern.json"), atomically: true, encoding: .utf8)
+        let defs = (0..<20_000).map { "\"d\($0)\":{\"$ref\":\"#/$defs/d\($0 + 1)\"}" }.joined(separator: ",")
+        let chain = ##"{"$schema":"https://json-schema.org/draft/2020-12/schema","$ref":"#/$defs/d0","$defs":{"## + defs + ##","d20000":{"type":"string"}}}"##
+        try chain.write(to: folder.appendingPathComponent("chain.json"), atomically: true, encoding: .utf8)
+        for (schema, expected) in [("pattern.json", nil as String?), ("chain.json", "deeper than 512")] {
+            let policy = folder.appendingPathComponent("policy-\(schema).yaml")
+            try """
+                upstreams:
+                  api:
+                    url: https://api.example.com
+                    responses:
+                      - schema: \(schema)
+                """.write(to: policy, atomically: true, encoding: .utf8)
+            let check = try Self.run(["check", "--policy", policy.path])
+            #expect(check.status == 0 || check.status == 1, "\(schema): exit \(check.status) \(check.err)")
+            if let expected { #expect(check.status == 1 && (check.out + check.err).contains(expected), "\(check.out) \(check.err)") }
+        }
+        let log = folder.appendingPathComponent("audit.jsonl")
+        try #"{"time":"2026-12-04T10:00:00.000Z","request_id":"r","client":"c","mode":"gateway","method":"GET","url":"/","decision":"allow","status":200,"duration_ms":1e300}"#
+            .appending("\n").write(to: log, atomically: true, encoding: .utf8)
+        let json = try Self.run(["audit", "--file", log.path, "--json"])
+        #expect(json.status == 0 && json.out.contains("\"duration_ms\":0"), "\(json.status) \(json.out) \(json.err)")
+        let since = try Self.run(["audit", "--file", log.path, "--since", "999999999999999d"])
+        #expect(since.status != 0 || since.out.contains("event(s)"), "\(since.status) \(since.err)")
+    }
+
     @Test func checkAcceptsTheExamplePolicy() throws {
         let result = try Self.run(["check", "--policy", Self.root.appendingPathComponent("Policies/example.yaml").path])
         #expect(result.status == 0, "\(result.err)")

@@ -423,6 +423,7 @@ extension ResponseFirewallEndToEndTests {
             "/negative": "HTTP/2 -1\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx",
             "/odd-status": "HTTP/1.1 700 Odd\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
             "/fine": withField("X-Fine: a\tb \u{e9}"),
+            "/interim-only": "HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n",
             "/two-charsets": withField("X-A: 1", type: "application/json; charset=utf-7; x=\"; charset=utf-8; \""),
             "/charset-twice": withField("X-A: 1", type: "application/json; charset=utf-16; charset=utf-8"),
             "/head-length": "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5 abc\r\nConnection: close\r\n\r\n",
@@ -464,6 +465,9 @@ extension ResponseFirewallEndToEndTests {
             }
             let many = try airlock.gateway("/raw/v1/many-headers")
             #expect((airlock.auditEvent(for: many)?["detail"] as? String ?? "").contains("headers exceed 256 KiB"), "\(many.body)")
+            // A response that ends after an interim answer has no final status to hand on.
+            let interim = try airlock.gateway("/raw/v1/interim-only")
+            #expect(interim.status == 502 && interim.body.contains("\"reason\""), "\(interim.status) \(interim.body)")
             // Airlock is still up (the negative status crashed it before) and answers in order.
             #expect(try airlock.gateway("/raw/v1/fine").status == 200)
             // A Content-Type whose parameters parsers read differently is not a type a rule can trust.
