@@ -1,5 +1,6 @@
 import AirlockCore
 import AirlockPolicy
+import Dispatch
 
 /// The outcome of a call after redirect handling.
 public struct ExchangeResult: Sendable {
@@ -43,14 +44,17 @@ public struct Exchange: Sendable {
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream? = nil,
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
-        hop(route: route, headers: headers, body: body, stream: stream, followed: 0, first: route.upstream.name, held: [], reported: nil, completion: completion)
+        let deadline = DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, route.upstream.limits.timeoutMs)) * 1_000_000
+        hop(route: route, headers: headers, body: body, stream: stream, followed: 0, first: route.upstream.name, held: [], reported: nil,
+            deadline: deadline, completion: completion)
     }
 
     private func hop(
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream?, followed: Int,
-        first: String, held: [String], reported: Denial?, completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
+        first: String, held: [String], reported: Denial?, deadline: UInt64,
+        completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
-        client.send(route: route, headers: headers, body: body, stream: stream) { [self] result in
+        client.send(route: route, headers: headers, body: body, stream: stream, deadline: deadline) { [self] result in
             let response: UpstreamResponse
             switch result {
             case .failure(let failure):
@@ -113,7 +117,7 @@ public struct Exchange: Sendable {
                 var nextHeaders = sameOrigin ? headers : HeaderFilter.crossOrigin(headers)
                 if method != route.method { nextHeaders = HeaderFilter.bodyDropped(nextHeaders) }
                 hop(route: next, headers: nextHeaders, body: nextBody, stream: stream, followed: followed + 1, first: first, held: held,
-                    reported: reported ?? next.wouldDeny, completion: completion)
+                    reported: reported ?? next.wouldDeny, deadline: deadline, completion: completion)
             }
         }
     }

@@ -1,6 +1,7 @@
 import AirlockCore
 import AirlockCurl
 import AirlockPolicy
+import Dispatch
 
 /// A response from an upstream, as handed to the response pipeline.
 public struct UpstreamResponse: Sendable {
@@ -71,8 +72,11 @@ public final class UpstreamClient: Sendable {
     /// Sends one request (no redirect handling; see `Exchange`).
     /// With `stream`, a response that no rule inspects and that is not a redirect is handed over
     /// as it arrives; everything else is buffered (under `limits.response_bytes` either way).
+    /// `deadline` (monotonic ns): when a call of several hops must be over (a redirect chain shares
+    /// the first upstream's `limits.timeout`); this hop gets what is left, if that is less than its own.
     public func send(
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream? = nil,
+        deadline: UInt64? = nil,
         completion: @escaping @Sendable (Result<UpstreamResponse, UpstreamFailure>) -> Void
     ) {
         let url = route.url
@@ -112,7 +116,7 @@ public final class UpstreamClient: Sendable {
             }
             var request = CurlRequest(
                 url: url.description, method: route.method, headers: sent, body: body, resolve: resolve,
-                connectTimeoutMs: upstream.limits.connectTimeoutMs, timeoutMs: upstream.limits.timeoutMs,
+                connectTimeoutMs: upstream.limits.connectTimeoutMs, timeoutMs: Self.timeoutMs(upstream.limits.timeoutMs, deadline: deadline),
                 maxResponseBytes: upstream.limits.responseBytes, caFile: caFile,
                 allowConnect: { bytes, port in
                     guard let address = IPAddress(bytes: bytes) else { return false }
@@ -142,6 +146,15 @@ public final class UpstreamClient: Sendable {
     public static let wholeRelayBytes = 16 << 10
 
     /// The body length a response head declares: its one `Content-Length`, when that is a plain number.
+    /// A hop's total timeout: its upstream's, or what is left before `deadline` if that is sooner
+    /// (at least 1 ms: libcurl reads 0 as no timeout at all).
+    static func timeoutMs(_ own: Int, deadline: UInt64?) -> Int {
+        guard let deadline else { return own }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let left = deadline > now ? Int((deadline - now) / 1_000_000) : 0
+        return max(1, min(own, left))
+    }
+
     static func declaredLength(_ fields: [(name: String, value: String)]) -> Int? {
         var found: Int?
         for field in fields where field.name.equalsIgnoringASCIICase("content-length") {

@@ -43,7 +43,10 @@ import Testing
             // A call in flight, allowed by the first policy, holding api's only slot.
             let port = airlock.port
             async let slow = Task.detached { try RawClientBlocking.get(port: port, path: "/api/v1/slow") }.value
-            try await Task.sleep(for: .milliseconds(300))
+            // In flight once the upstream has it (a fixed pause was too short on a loaded machine).
+            for _ in 0..<500 where !upstream.requests.contains(where: { $0.uri == "/v1/slow" }) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
 
             let warnings = try airlock.reload(policy: Self.policy(api: upstream.port, paths: "[\"/v2/**\"]", extra: """
                   added:

@@ -681,6 +681,31 @@ import Testing
         }
     }
 
+    /// A redirect chain shares the first upstream's `limits.timeout`: two hops of 700 ms each under a
+    /// 1 s timeout are one call that took too long, not two calls that each took less.
+    @Test func aRedirectChainSharesOneTimeout() async throws {
+        let upstream = try await TestUpstream { request in
+            switch request.uri {
+            case "/v1/slow-1": return TestUpstream.Response(status: 302, headers: [("Location", "/v1/slow-2")], body: [], delayMs: 700)
+            case "/v1/slow-2": return TestUpstream.Response(status: 302, headers: [("Location", "/v1/end")], body: [], delayMs: 700)
+            default: return .json("{\"ok\":true}")
+            }
+        }
+        let airlock = try await Harness(policy: """
+            upstreams:
+              chain:
+                url: http://127.0.0.1:\(upstream.port)
+                redirects: follow
+                allow_addresses: [127.0.0.1/32]
+                limits: { timeout: 1s }
+            """)
+        try await airlock.run(stopping: upstream) {
+            let reply = try airlock.gateway("/chain/v1/slow-1")
+            #expect(reply.status == 504 && reply.reason == "upstream_timeout", "\(reply.status) \(reply.body)")
+            #expect(!upstream.requests.contains { $0.uri == "/v1/end" })
+        }
+    }
+
     @Test func garbageRequestsNeverTakeTheProxyDown() async throws {
         try await Self.run { airlock, upstream in
             var generator = SystemRandomNumberGenerator()
