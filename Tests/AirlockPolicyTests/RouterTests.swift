@@ -5,8 +5,7 @@ import Testing
 
 /// The pure decision engine, as a table: request in, reason code out.
 struct RouterTests {
-    static let policy: Policy = {
-        let yaml = """
+    static let policy: Policy = load("""
             upstreams:
               stripe:
                 url: https://api.stripe.com
@@ -22,12 +21,15 @@ struct RouterTests {
                 url: https://shadow.example.com
                 paths: ["/ok/**"]
                 mode: report
-            """
+            """)
+
+    /// Loads `yaml` as a policy file.
+    static func load(_ yaml: String) -> Policy {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString).yaml")
         try! yaml.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         return try! PolicyLoader.load(path: file.path)
-    }()
+    }
 
     static func reason<T>(_ decision: Decision<T>) -> String {
         switch decision {
@@ -125,7 +127,7 @@ struct RouterTests {
     /// a broad `*.example.com` listed first takes neither calls nor tunnels that `api.example.com`
     /// governs (its methods, paths and response rules would be bypassed).
     @Test func theMostSpecificUpstreamGovernsItsHost() throws {
-        let yaml = """
+        let policy = Self.load("""
             upstreams:
               wide:
                 url: https://www.example.com
@@ -140,11 +142,7 @@ struct RouterTests {
                 url: https://x.eu.example.com
                 hosts: ["*.eu.example.com"]
                 methods: [GET]
-            """
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString).yaml")
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let policy = try PolicyLoader.load(path: file.path)
+            """)
         func forward(_ method: String, _ url: String) -> String { Self.reason(Router.forward(policy: policy, method: method, absoluteURL: url)) }
         #expect(forward("GET", "https://api.example.com/v1/x") == "allow")
         #expect(forward("POST", "https://api.example.com/v1/x") == "method_not_allowed", "wide's POST must not reach api's host")
