@@ -103,11 +103,11 @@ public final class AirlockServer: Sendable {
         let own = IPAddress(host)
         let policy = configuration.policy
         let addressGuard = AddressGuard(ownAddresses: [(address: own, port: port)])
-        let limiter = CallLimiter(policy: policy)
-        let state = makeState(policy: policy, firewall: firewall, addressGuard: addressGuard, limiter: limiter)
+        let limiter = CallLimiter(policy: policy), rates = RateLimiter()
+        let state = makeState(policy: policy, firewall: firewall, addressGuard: addressGuard, limiter: limiter, rates: rates)
         services.withLockedValue {
             $0 = ProxyServices(
-                state: state, limiter: limiter, addressGuard: addressGuard, audit: audit, inspectionPool: inspectionPool,
+                state: state, limiter: limiter, rates: rates, addressGuard: addressGuard, audit: audit, inspectionPool: inspectionPool,
                 loops: Array(group.makeIterator()),
                 bodyPace: (grace: UInt64(configuration.headTimeout.nanoseconds), minRate: configuration.bodyMinRate))
         }
@@ -117,10 +117,10 @@ public final class AirlockServer: Sendable {
     }
 
     /// The policy-derived part of the services: resolver, upstream client and redirect handling.
-    private func makeState(policy: Policy, firewall: ResponseFirewall, addressGuard: AddressGuard, limiter: CallLimiter) -> PolicyState {
+    private func makeState(policy: Policy, firewall: ResponseFirewall, addressGuard: AddressGuard, limiter: CallLimiter, rates: RateLimiter) -> PolicyState {
         let resolver = Resolver(staticTable: policy.staticDNS)
         let client = UpstreamClient(engine: engine, resolver: resolver, addressGuard: addressGuard, caFile: configuration.caFile)
-        return PolicyState(policy: policy, exchange: Exchange(client: client, policy: policy, limiter: limiter), resolver: resolver, firewall: firewall)
+        return PolicyState(policy: policy, exchange: Exchange(client: client, policy: policy, limiter: limiter, rates: rates), resolver: resolver, firewall: firewall)
     }
 
     /// Replaces the running policy (SIGHUP in `airlock serve`): requests whose head arrives from now
@@ -151,7 +151,7 @@ public final class AirlockServer: Sendable {
         if policy.auditFile != audit.path {
             warnings.append("audit.file changed to \(policy.auditFile): still writing \(audit.path) until a restart")
         }
-        shared.install(makeState(policy: policy, firewall: firewall, addressGuard: shared.addressGuard, limiter: shared.limiter))
+        shared.install(makeState(policy: policy, firewall: firewall, addressGuard: shared.addressGuard, limiter: shared.limiter, rates: shared.rates))
         shared.limiter.adopt(policy)
         shared.rates.adopt(policy)
         // A tunnel lasts as long as its client likes: those the new policy refuses are closed (audited) now.

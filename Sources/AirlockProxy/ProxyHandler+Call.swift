@@ -42,7 +42,7 @@ extension ProxyHandler {
                 }
             },
             window: window)
-        policyState.exchange.run(route: route, headers: headers, body: bytes, stream: stream) { result in
+        policyState.exchange.run(route: route, headers: headers, body: bytes, stream: stream, anonymousKey: anonymousRateKey) { result in
             inbox.submit {
                 let (handler, context) = bound.value
                 handler.answer(context: context, record: finalRecord, route: route, keepAlive: keepAlive, result: result)

@@ -50,8 +50,9 @@ final class ProxyServices: Sendable {
     /// Each upstream's calls and tunnels in flight (shared with every state's `exchange`, for
     /// redirect hops, and kept across reloads: calls in flight give their slots back to it).
     let limiter: CallLimiter
-    /// Each client's call rate per upstream (`limits.rate`), kept across reloads.
-    let rates = RateLimiter()
+    /// Each client's call rate per upstream (`limits.rate`), kept across reloads (shared with every
+    /// state's `exchange`, for redirect hops into other upstreams).
+    let rates: RateLimiter
     /// The open CONNECT tunnels (a reload closes those its policy refuses).
     let tunnels = TunnelRegistry()
 
@@ -59,10 +60,11 @@ final class ProxyServices: Sendable {
     /// passed since its head (a body trickled in to hold a connection is refused).
     let bodyPace: (grace: UInt64, minRate: Int)
 
-    init(state: PolicyState, limiter: CallLimiter, addressGuard: AddressGuard, audit: AuditLog,
+    init(state: PolicyState, limiter: CallLimiter, rates: RateLimiter, addressGuard: AddressGuard, audit: AuditLog,
          inspectionPool: NIOThreadPool, loops: [EventLoop], bodyPace: (grace: UInt64, minRate: Int)) {
         self.current = NIOLockedValueBox(state)
         self.limiter = limiter
+        self.rates = rates
         self.bodyPace = bodyPace
         self.inspectionPool = inspectionPool
         self.inboxes = Dictionary(loops.map { (ObjectIdentifier($0), LoopInbox(loop: $0)) }, uniquingKeysWith: { a, _ in a })

@@ -30,28 +30,33 @@ public struct Exchange: Sendable {
     /// With a limiter, a hop to another upstream than those the call already holds takes one of
     /// its slots until the call ends (the caller holds the first upstream's).
     let limiter: CallLimiter?
+    /// With a rate limiter, a hop to another upstream than those the call already holds is counted
+    /// against that upstream's `limits.rate` for the same client (the caller counted the first).
+    let rates: RateLimiter?
 
     /// Creates an exchange runner.
-    public init(client: UpstreamClient, policy: Policy, limiter: CallLimiter? = nil) {
+    public init(client: UpstreamClient, policy: Policy, limiter: CallLimiter? = nil, rates: RateLimiter? = nil) {
         self.client = client
         self.policy = policy
         self.limiter = limiter
+        self.rates = rates
     }
 
     /// Performs the call for `route`.
     /// `stream` receives the final response as it arrives when no rule inspects it (see `UpstreamClient.send`).
+    /// `anonymousKey`: the caller's rate-limit key when the route names no client (its address).
     public func run(
-        route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream? = nil,
+        route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream? = nil, anonymousKey: String = "-",
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
         let deadline = DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, route.upstream.limits.timeoutMs)) * 1_000_000
         hop(route: route, headers: headers, body: body, stream: stream, followed: 0, first: route.upstream.name, held: [], reported: nil,
-            deadline: deadline, completion: completion)
+            deadline: deadline, anonymousKey: anonymousKey, completion: completion)
     }
 
     private func hop(
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream?, followed: Int,
-        first: String, held: [String], reported: Denial?, deadline: UInt64,
+        first: String, held: [String], reported: Denial?, deadline: UInt64, anonymousKey: String,
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
         client.send(route: route, headers: headers, body: body, stream: stream, deadline: deadline) { [self] result in
@@ -101,7 +106,13 @@ public struct Exchange: Sendable {
                 refuse("the next hop is upstream '\(next.upstream.name)', and the response rules of upstream '\(first)' would not apply to its answer")
             case .allow(let next):
                 var held = held, completion = completion
-                if let limiter, next.upstream.name != first, !held.contains(next.upstream.name) {
+                let enters = next.upstream.name != first && !held.contains(next.upstream.name)
+                if enters, let rates, let denial = rates.take(next.upstream, client: next.client ?? anonymousKey, named: next.client != nil) {
+                    completion(.failure(UpstreamFailure(
+                        denial: Denial(denial.reason, "redirect to \(Self.redactedQuery(next.url.description)): \(denial.detail)", retryAfter: denial.retryAfter), address: nil)))
+                    return
+                }
+                if let limiter, enters {
                     guard limiter.acquire(next.upstream) else {
                         let denial = limiter.denial(next.upstream)
                         completion(.failure(UpstreamFailure(denial: Denial(denial.reason, "redirect to \(Self.redactedQuery(next.url.description)): \(denial.detail)"), address: nil)))
@@ -117,7 +128,7 @@ public struct Exchange: Sendable {
                 var nextHeaders = sameOrigin ? headers : HeaderFilter.crossOrigin(headers)
                 if method != route.method { nextHeaders = HeaderFilter.bodyDropped(nextHeaders) }
                 hop(route: next, headers: nextHeaders, body: nextBody, stream: stream, followed: followed + 1, first: first, held: held,
-                    reported: reported ?? next.wouldDeny, deadline: deadline, completion: completion)
+                    reported: reported ?? next.wouldDeny, deadline: deadline, anonymousKey: anonymousKey, completion: completion)
             }
         }
     }

@@ -620,6 +620,7 @@ import Testing
             let port = request.header("Host")?.split(separator: ":").last.map(String.init) ?? "0"
             switch request.uri {
             case "/v1/to-other", "/c/v1/to-other": return .redirect("http://other.test:\(port)/v1/landed")
+            case "/v1/to-metered": return .redirect("http://metered.test:\(port)/v1/metered")
             case "/v1/307-to-other": return .redirect("http://other.test:\(port)/v1/landed-307", status: 307)
             case "/v1/303-same": return .redirect("/v1/after-303", status: 303)
             case "/v1/oauth": return .redirect("https://app.test/cb?code=abc#access_token=s3cr3t-token")
@@ -631,6 +632,7 @@ import Testing
               static:
                 partner.test: [127.0.0.1]
                 other.test: [127.0.0.1]
+                metered.test: [127.0.0.1]
             upstreams:
               follower:
                 url: http://partner.test:\(upstream.port)
@@ -650,6 +652,10 @@ import Testing
               blocking:
                 url: http://partner.test:\(upstream.port)
                 allow_addresses: [127.0.0.1/32]
+              metered:
+                url: http://metered.test:\(upstream.port)
+                allow_addresses: [127.0.0.1/32]
+                limits: { rate: 1/m, burst: 1 }
             """)
         try await airlock.run(stopping: upstream) {
             let moved = try airlock.gateway("/follower/v1/to-other", headers: [
@@ -678,6 +684,12 @@ import Testing
             let log = String(decoding: FileManager.default.contents(atPath: airlock.auditPath) ?? Data(), as: UTF8.self)
             #expect(!token.body.contains("s3cr3t") && !token.body.contains("code=abc") && !log.contains("s3cr3t") && !log.contains("code=abc"), "\(token.body)")
             #expect(token.body.contains("https://app.test/cb?…"), "\(token.body)")
+
+            // A hop into another upstream counts against that upstream's rate, for the same caller.
+            #expect(try airlock.gateway("/follower/v1/to-metered").status == 200)
+            let metered = try airlock.gateway("/follower/v1/to-metered")
+            #expect(metered.status == 429 && metered.reason == "rate_limited" && metered.body.contains("redirect to"), "\(metered.status) \(metered.body)")
+            #expect(upstream.requests.filter { $0.uri == "/v1/metered" }.count == 1)
         }
     }
 
