@@ -10,6 +10,15 @@ public enum HTTPText {
         guard let code = Int(text), bytes.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
         return code...code
     }
+
+    /// tchar (RFC 9110 §5.6.2): what header field names, methods and media type parts are made of.
+    @inlinable public static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5a, 0x61...0x7a: true   // DIGIT, ALPHA
+        case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2a, 0x2b, 0x2d, 0x2e, 0x5e, 0x5f, 0x60, 0x7c, 0x7e: true   // !#$%&'*+-.^_`|~
+        default: false
+        }
+    }
 }
 
 extension StringProtocol {

@@ -281,7 +281,7 @@ private let curlHeaderCallback: airlock_data_cb = { data, size, count, user in
             t.headers.append((last.name, last.value + " " + String(decoding: line[start..<end], as: UTF8.self)))
         }
     } else if let colon = line[0..<end].firstIndex(of: 0x3a) {
-        guard colon > 0, line[0..<colon].allSatisfy(isTokenByte) else {
+        guard colon > 0, line[0..<colon].allSatisfy(HTTPText.isTokenByte) else {
             return refuse("header field name '\(printable(line[0..<colon]))' is not an HTTP token")
         }
         var start = colon + 1
@@ -293,15 +293,6 @@ private let curlHeaderCallback: airlock_data_cb = { data, size, count, user in
         return refuse("header line '\(printable(line[0..<end]))' is not a field (no ':')")
     }
     return n
-}
-
-/// tchar (RFC 9110 §5.6.2): what a field name is made of.
-private func isTokenByte(_ b: UInt8) -> Bool {
-    switch b {
-    case 0x30...0x39, 0x41...0x5a, 0x61...0x7a: true   // DIGIT, ALPHA
-    case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2a, 0x2b, 0x2d, 0x2e, 0x5e, 0x5f, 0x60, 0x7c, 0x7e: true   // !#$%&'*+-.^_`|~
-    default: false
-    }
 }
 
 /// Bytes from an upstream made safe for a message: printable ASCII, at most 40 of them.

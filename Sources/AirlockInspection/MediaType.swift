@@ -26,7 +26,7 @@ public struct MediaType: Sendable, Equatable {
         let parts = header.split(separator: ";", omittingEmptySubsequences: false)
         let type = parts[0].trimmingSpaces().lowercased()
         let halves = type.split(separator: "/", omittingEmptySubsequences: false)
-        guard halves.count == 2, halves.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(Self.isTokenByte) }) else { return nil }
+        guard halves.count == 2, halves.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(HTTPText.isTokenByte) }) else { return nil }
         name = type
         var charset: String?
         var seen: Set<String> = []
@@ -36,13 +36,13 @@ public struct MediaType: Sendable, Equatable {
             guard let eq = text.firstIndex(of: "=") else { return nil }
             let key = text[..<eq].trimmingSpaces().lowercased()
             var value = text[text.index(after: eq)...].trimmingSpaces()
-            guard !key.isEmpty, key.utf8.allSatisfy(Self.isTokenByte), seen.insert(key).inserted else { return nil }
+            guard !key.isEmpty, key.utf8.allSatisfy(HTTPText.isTokenByte), seen.insert(key).inserted else { return nil }
             if value.hasPrefix("\"") {
                 let inner = value.dropFirst().dropLast()
                 guard value.count >= 2, value.hasSuffix("\""), !inner.contains("\""), !inner.contains("\\") else { return nil }
                 value = String(inner)
             } else {
-                guard !value.isEmpty, value.utf8.allSatisfy(Self.isTokenByte) else { return nil }
+                guard !value.isEmpty, value.utf8.allSatisfy(HTTPText.isTokenByte) else { return nil }
             }
             if key == "charset" { charset = value.lowercased() }
         }
@@ -68,9 +68,5 @@ public struct MediaType: Sendable, Equatable {
     static func family(ofPattern pattern: String) -> Family {
         if pattern.hasSuffix("/*") || pattern == "*/*" { return .other }
         return (MediaType(pattern) ?? MediaType("application/octet-stream")!).family
-    }
-
-    static func isTokenByte(_ c: UInt8) -> Bool {
-        (0x30...0x39).contains(c) || (0x41...0x5a).contains(c) || (0x61...0x7a).contains(c) || "!#$%&'*+-.^_`|~".utf8.contains(c)
     }
 }

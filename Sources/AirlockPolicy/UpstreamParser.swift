@@ -1,3 +1,4 @@
+import AirlockCore
 import Yams
 
 /// The `defaults:` section: values every upstream inherits unless it sets its own.
@@ -233,8 +234,6 @@ enum UpstreamParser {
 
     /// RFC 9110 §5.6.2 token characters.
     static func isToken(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.allSatisfy { c in
-            (0x30...0x39).contains(c) || (0x41...0x5a).contains(c) || (0x61...0x7a).contains(c) || "!#$%&'*+-.^_`|~".utf8.contains(c)
-        }
+        !text.isEmpty && text.utf8.allSatisfy(HTTPText.isTokenByte)
     }
 }

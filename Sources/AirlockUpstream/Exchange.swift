@@ -50,13 +50,13 @@ public struct Exchange: Sendable {
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
         let deadline = DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, route.upstream.limits.timeoutMs)) * 1_000_000
-        hop(route: route, headers: headers, body: body, stream: stream, followed: 0, first: route.upstream.name, held: [], reported: nil,
+        hop(route: route, headers: headers, body: body, stream: stream, followed: 0, first: route.upstream, held: [], reported: nil,
             deadline: deadline, anonymousKey: anonymousKey, completion: completion)
     }
 
     private func hop(
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream?, followed: Int,
-        first: String, held: [String], reported: Denial?, deadline: UInt64, anonymousKey: String,
+        first: Upstream, held: [String], reported: Denial?, deadline: UInt64, anonymousKey: String,
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
         client.send(route: route, headers: headers, body: body, stream: stream, deadline: deadline) { [self] result in
@@ -100,24 +100,24 @@ public struct Exchange: Sendable {
             switch Router.forward(policy: policy, client: route.client, method: method, url: target) {
             case .deny(let denial, _):
                 refuse("next hop refused: \(denial.reason.rawValue): \(denial.detail)")
-            case .allow(let next) where next.upstream.name != first && policy.upstream(named: first)?.inspectsAnyResponse == true:
+            case .allow(let next) where next.upstream.name != first.name && first.inspectsAnyResponse:
                 // The client asked the first upstream, whose response rules must judge what it gets: a hop
                 // into another upstream would hand over that one's answer under that one's rules instead.
-                refuse("the next hop is upstream '\(next.upstream.name)', and the response rules of upstream '\(first)' would not apply to its answer")
+                refuse("the next hop is upstream '\(next.upstream.name)', and the response rules of upstream '\(first.name)' would not apply to its answer")
             case .allow(let next):
                 var held = held, completion = completion
-                let enters = next.upstream.name != first && !held.contains(next.upstream.name)
-                if enters, let rates, let denial = rates.take(next.upstream, client: next.client ?? anonymousKey, named: next.client != nil) {
+                // The next upstream's own limit refused the hop (said as a redirect to where it went).
+                func refused(by denial: Denial) {
                     completion(.failure(UpstreamFailure(
-                        denial: Denial(denial.reason, "redirect to \(Self.redactedQuery(next.url.description)): \(denial.detail)", retryAfter: denial.retryAfter), address: nil)))
-                    return
+                        denial: Denial(denial.reason, "redirect to \(Self.redactedQuery(next.url.description)): \(denial.detail)", retryAfter: denial.retryAfter),
+                        address: nil)))
+                }
+                let enters = next.upstream.name != first.name && !held.contains(next.upstream.name)
+                if enters, let rates, let denial = rates.take(next.upstream, client: next.client ?? anonymousKey, named: next.client != nil) {
+                    return refused(by: denial)
                 }
                 if let limiter, enters {
-                    guard limiter.acquire(next.upstream) else {
-                        let denial = limiter.denial(next.upstream)
-                        completion(.failure(UpstreamFailure(denial: Denial(denial.reason, "redirect to \(Self.redactedQuery(next.url.description)): \(denial.detail)"), address: nil)))
-                        return
-                    }
+                    guard limiter.acquire(next.upstream) else { return refused(by: limiter.denial(next.upstream)) }
                     held.append(next.upstream.name)
                     let upstream = next.upstream, whenDone = completion
                     completion = { result in

@@ -37,14 +37,25 @@ public enum HeaderFilter {
     /// session state in internal clients that never asked for it.
     public static func response(_ headers: [(name: String, value: String)], head: Bool = false, allowSetCookie: Bool = false) -> [(name: String, value: String)] {
         let named = connectionNamed(headers)
-        let lengths = headers.filter { $0.name.equalsIgnoringASCIICase("content-length") }
-        let keepLength = head && lengths.count == 1 && !lengths[0].value.isEmpty && lengths[0].value.utf8.count <= 18
-            && lengths[0].value.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        let keepLength = head && declaredLength(headers) != nil
         return headers.filter { field in
             !hopByHop.contains(field.name) && (keepLength || !field.name.equalsIgnoringASCIICase("content-length"))
                 && !name(field.name, isIn: named) && !field.name.hasPrefixIgnoringASCIICase("airlock-")
                 && (allowSetCookie || !cookieSetters.contains(field.name))
         }
+    }
+
+    /// The body length a response head declares: its one `Content-Length`, when that is a plain
+    /// decimal number (no sign, no spaces, at most 18 digits); nil for none, two, or anything else.
+    public static func declaredLength(_ fields: [(name: String, value: String)]) -> Int? {
+        var found: Int?
+        for field in fields where field.name.equalsIgnoringASCIICase("content-length") {
+            let digits = field.value.utf8
+            guard found == nil, !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                  let value = Int(field.value) else { return nil }
+            found = value
+        }
+        return found
     }
 
     /// Fields that describe the upstream's exact body bytes: its content coding and digests of it

@@ -131,7 +131,7 @@ public final class UpstreamClient: Sendable {
                     guard !Exchange.isRedirect(status) else { return false }   // redirects are Exchange's to judge
                     // A small body announced by its length arrives in one read anyway: buffered, it leaves
                     // in one write with that length, instead of as a head, a chunk and an end.
-                    if let length = Self.declaredLength(fields), length <= Self.wholeRelayBytes { return false }
+                    if let length = HeaderFilter.declaredLength(fields), length <= Self.wholeRelayBytes { return false }
                     stream.head(status, HeaderFilter.response(fields, allowSetCookie: allowSetCookie), address)
                     return true
                 }, body: stream.body, window: stream.window)
@@ -145,7 +145,6 @@ public final class UpstreamClient: Sendable {
     /// Relayed responses that declare at most this many body bytes are passed on whole (see `send`).
     public static let wholeRelayBytes = 16 << 10
 
-    /// The body length a response head declares: its one `Content-Length`, when that is a plain number.
     /// A hop's total timeout: its upstream's, or what is left before `deadline` if that is sooner
     /// (at least 1 ms: libcurl reads 0 as no timeout at all).
     static func timeoutMs(_ own: Int, deadline: UInt64?) -> Int {
@@ -153,15 +152,6 @@ public final class UpstreamClient: Sendable {
         let now = DispatchTime.now().uptimeNanoseconds
         let left = deadline > now ? Int((deadline - now) / 1_000_000) : 0
         return max(1, min(own, left))
-    }
-
-    static func declaredLength(_ fields: [(name: String, value: String)]) -> Int? {
-        var found: Int?
-        for field in fields where field.name.equalsIgnoringASCIICase("content-length") {
-            guard found == nil, let value = Int(field.value), value >= 0 else { return nil }
-            found = value
-        }
-        return found
     }
 
     static func map(_ result: Result<CurlResponse, CurlFailure>, upstream: Upstream, addressGuard: AddressGuard, url: TargetURL, head: Bool, inspect: Bool = false) -> Result<UpstreamResponse, UpstreamFailure> {

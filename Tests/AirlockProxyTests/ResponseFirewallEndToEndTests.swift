@@ -465,7 +465,8 @@ extension ResponseFirewallEndToEndTests {
             }
             let many = try airlock.gateway("/raw/v1/many-headers")
             #expect((airlock.auditEvent(for: many)?["detail"] as? String ?? "").contains("headers exceed 256 KiB"), "\(many.body)")
-            // A response that ends after an interim answer has no final status to hand on.
+            // A response that ends after an interim answer has no final status to hand on (libcurl
+            // reports it as nothing received; `finish` refuses a CURLE_OK without a final status too).
             let interim = try airlock.gateway("/raw/v1/interim-only")
             #expect(interim.status == 502 && interim.body.contains("\"reason\""), "\(interim.status) \(interim.body)")
             // Airlock is still up (the negative status crashed it before) and answers in order.
