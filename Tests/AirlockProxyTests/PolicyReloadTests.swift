@@ -21,7 +21,9 @@ import Testing
 
     @Test func newRequestsFollowTheReloadedPolicyAndCallsInFlightKeepTheirs() async throws {
         let upstream = try await TestUpstream { request in
-            request.uri.hasPrefix("/v1/slow") ? TestUpstream.Response(delayMs: 1500) : TestUpstream.Response()
+            // Long enough to still be in flight after a reload and a curl process on a loaded machine
+            // (1.5 s was not, once, in CI).
+            request.uri.hasPrefix("/v1/slow") ? TestUpstream.Response(delayMs: 6000) : TestUpstream.Response()
         }
         do {
             try await Self.exercise(upstream)
