@@ -7,13 +7,12 @@ import Foundation
 /// stops (libcurl pauses the transfer, so the upstream's TCP window closes) and leaves a
 /// resume action, which the consumer runs once it is back under half the window. So a client
 /// that reads slowly, or not at all, holds a bounded amount of memory, whatever the size of
-/// the response.
+/// the response. (A consumer that leaves cancels the transfer instead: see `Cancellation`.)
 public final class FlowWindow: @unchecked Sendable {
     /// Bytes that may be handed over and not yet consumed.
     public let bytes: Int
     private let lock = NSLock()
     private var outstanding = 0
-    private var abandoned = false
     private var waiting: (@Sendable () -> Void)?
 
     /// The default: 256 KiB, beside the event loop's own 64 KiB write buffer.
@@ -27,8 +26,6 @@ public final class FlowWindow: @unchecked Sendable {
         case pass
         /// Keep them and pause; `resume` runs, on the consumer's thread, when they may go.
         case pause
-        /// The consumer is gone: stop producing.
-        case stop
     }
 
     /// Producer: whether `count` more bytes may be handed over now. A piece larger than the
@@ -36,7 +33,6 @@ public final class FlowWindow: @unchecked Sendable {
     public func admit(_ count: Int, resume: @escaping @Sendable () -> Void) -> Admission {
         lock.lock()
         defer { lock.unlock() }
-        if abandoned { return .stop }
         guard outstanding == 0 || outstanding + count <= bytes else {
             waiting = resume
             return .pause
@@ -58,17 +54,6 @@ public final class FlowWindow: @unchecked Sendable {
         outstanding -= count
         var resume: (@Sendable () -> Void)?
         if outstanding <= bytes / 2 { swap(&resume, &waiting) }
-        lock.unlock()
-        resume?()
-    }
-
-    /// Consumer: nothing more will be consumed (the client is gone); the producer is woken, if
-    /// paused, to learn that it should stop (instead of waiting for its timeout).
-    public func abandon() {
-        lock.lock()
-        abandoned = true
-        var resume: (@Sendable () -> Void)?
-        swap(&resume, &waiting)
         lock.unlock()
         resume?()
     }

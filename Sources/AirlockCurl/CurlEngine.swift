@@ -22,8 +22,10 @@ public final class CurlEngine: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private let lock = NSLock()
     private var pending: [(CurlRequest, @Sendable (Result<CurlResponse, CurlFailure>) -> Void)] = []
-    /// Paused transfers to continue: easy handle and serial (a handle is reused by later transfers).
-    private var resumes: [(easy: UInt, serial: UInt64)] = []
+    /// Transfers to continue (paused by their stream's window) or to stop (their client left):
+    /// easy handle and serial (a handle is reused by later transfers).
+    private var signals: [(easy: UInt, serial: UInt64, signal: Signal)] = []
+    private enum Signal { case resume, cancel }
     private var stopping = false
     private var serial: UInt64 = 0                        // engine thread only
     private var active: [UInt: CurlTransfer] = [:]       // engine thread only
@@ -56,7 +58,7 @@ public final class CurlEngine: @unchecked Sendable {
             completion(.failure(.shuttingDown))
             return
         }
-        let wasEmpty = pending.isEmpty && resumes.isEmpty
+        let wasEmpty = pending.isEmpty && signals.isEmpty
         pending.append((request, completion))
         // One wake-up per batch: if the queues were not empty, a wake-up is already on its way.
         // Under the lock, so that it cannot race the engine thread's cleanup after a stop.
@@ -64,13 +66,14 @@ public final class CurlEngine: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Continues a transfer that its stream's window paused (any thread; a finished one is ignored).
-    private func resume(easy: UInt, serial: UInt64) {
+    /// Continues a transfer that its stream's window paused, or stops one whose client left
+    /// (any thread; a transfer that has finished meanwhile is left alone).
+    private func signal(_ signal: Signal, easy: UInt, serial: UInt64) {
         lock.lock()
         defer { lock.unlock() }
         guard !stopping else { return }
-        let wasEmpty = pending.isEmpty && resumes.isEmpty
-        resumes.append((easy, serial))
+        let wasEmpty = pending.isEmpty && signals.isEmpty
+        signals.append((easy, serial, signal))
         if wasEmpty { curl_multi_wakeup(multi) }
     }
 
@@ -93,8 +96,8 @@ public final class CurlEngine: @unchecked Sendable {
             lock.lock()
             let submitted = pending
             pending.removeAll(keepingCapacity: true)
-            let resumed = resumes
-            resumes.removeAll(keepingCapacity: true)
+            let signalled = signals
+            signals.removeAll(keepingCapacity: true)
             let stop = stopping
             lock.unlock()
             if stop {
@@ -102,12 +105,20 @@ public final class CurlEngine: @unchecked Sendable {
                 break
             }
             for (request, completion) in submitted { start(request, completion) }
-            for (easy, serial) in resumed {
+            for (easy, serial, signal) in signalled {
                 guard let transfer = active[easy], transfer.serial == serial else { continue }
-                // Continuing runs the write callback with the held bytes at once; if that stops the
-                // transfer (its consumer left), the error may come back only here.
-                let code = curl_easy_pause(transfer.easy, curlPauseContinue)
-                if code != CURLE_OK { complete(transfer.easy, code) }
+                switch signal {
+                case .resume:
+                    // Continuing runs the write callback with the held bytes at once; if that stops the
+                    // transfer (the size cap), the error may come back only here.
+                    let code = curl_easy_pause(transfer.easy, curlPauseContinue)
+                    if code != CURLE_OK { complete(transfer.easy, code) }
+                case .cancel:
+                    // Out of the multi handle mid-transfer: libcurl closes the connection (it is in an
+                    // unknown state), so the upstream sees the call end as the client did.
+                    transfer.consumerGone = true
+                    complete(transfer.easy, CURLE_ABORTED_BY_CALLBACK)
+                }
             }
             curl_multi_perform(multi, &running)
             collectFinished()
@@ -126,6 +137,10 @@ public final class CurlEngine: @unchecked Sendable {
     }
 
     private func start(_ request: CurlRequest, _ completion: @escaping @Sendable (Result<CurlResponse, CurlFailure>) -> Void) {
+        if request.cancellation?.isCancelled == true {
+            completion(.failure(.cancelled))   // the client left while the call was resolved or queued
+            return
+        }
         let easy: UnsafeMutableRawPointer
         if let spare = spareHandles.popLast() {
             curl_easy_reset(spare)
@@ -138,14 +153,15 @@ public final class CurlEngine: @unchecked Sendable {
         }
         serial &+= 1
         let key = UInt(bitPattern: easy), number = serial
-        let transfer = CurlTransfer(easy: easy, request: request, serial: number, resume: { [weak self] in self?.resume(easy: key, serial: number) },
-                                    completion: completion)
+        let transfer = CurlTransfer(easy: easy, request: request, serial: number,
+                                    resume: { [weak self] in self?.signal(.resume, easy: key, serial: number) }, completion: completion)
         guard transfer.configure(), curl_multi_add_handle(multi, easy) == CURLM_OK else {
             curl_easy_cleanup(easy)
             completion(.failure(.other(-1, "libcurl refused the request options")))
             return
         }
         active[UInt(bitPattern: easy)] = transfer
+        request.cancellation?.onCancel { [weak self] in self?.signal(.cancel, easy: key, serial: number) }
     }
 
     private func collectFinished() {

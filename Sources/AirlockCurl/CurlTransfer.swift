@@ -27,7 +27,7 @@ final class CurlTransfer {
     /// Body bytes received so far, streamed or buffered (what `maxResponseBytes` bounds).
     var received = 0
     var refused: ([UInt8], Int)?
-    /// The stream's consumer left (the client hung up): the transfer was stopped on purpose.
+    /// The client hung up (`CurlRequest.cancellation`): the transfer was stopped on purpose.
     var consumerGone = false
     /// Why the response is not well-formed HTTP (set by the header callback, which then stops the transfer).
     var malformed: String?
@@ -127,6 +127,8 @@ final class CurlTransfer {
     func finish(_ code: CURLcode) -> Result<CurlResponse, CurlFailure> {
         if let refused { return .failure(.refusedAddress(refused.0, refused.1)) }
         if consumerGone {
+            // Before a streamed body began there is nothing to report but that the client left.
+            guard streaming else { return .failure(.cancelled) }
             var status = 0
             _ = airlock_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
             var ip: UnsafePointer<CChar>?
@@ -179,20 +181,11 @@ private func transfer(_ pointer: UnsafeMutableRawPointer?) -> CurlTransfer? {
 
 /// Body bytes: appended until the cap, then the transfer is aborted (returning less than given).
 /// A streamed body pauses the transfer while its consumer is a window behind (libcurl then
-/// offers the same bytes again after `curl_easy_pause` lets it continue), and stops it when
-/// the consumer is gone.
+/// offers the same bytes again after `curl_easy_pause` lets it continue).
 private let curlWriteCallback: airlock_data_cb = { data, size, count, user in
     guard let t = transfer(user), let data else { return 0 }
     let n = size * count
-    // A consumer that left stops the transfer first, whatever else these bytes would cause.
-    let admission = t.streaming ? t.request.stream?.window?.admit(n, resume: t.resume) ?? .pass : .pass
-    switch admission {
-    case .pass: break
-    case .pause: return Int(CURL_WRITEFUNC_PAUSE)
-    case .stop:
-        t.consumerGone = true
-        return 0
-    }
+    if t.streaming, t.request.stream?.window?.admit(n, resume: t.resume) == .pause { return Int(CURL_WRITEFUNC_PAUSE) }
     if t.received + n > t.request.maxResponseBytes {
         t.tooLarge = true
         return 0

@@ -33,6 +33,9 @@ public struct CurlRequest: Sendable {
     public var maxCompressionRatio = 100
     /// Hands the response over as it arrives (the size cap still applies); nil buffers it.
     public var stream: CurlStream?
+    /// Cut when the client leaves: the transfer stops then (a streamed one reports what it relayed,
+    /// with `consumerGone`; any other fails with `cancelled`).
+    public var cancellation: Cancellation?
 
     /// Creates a request.
     public init(
@@ -88,7 +91,7 @@ public struct CurlResponse: Sendable {
     public var streamed = false
     /// Body bytes received (streamed or not).
     public var bodyBytes = 0
-    /// The stream's consumer left before the end, so the transfer was stopped (streamed bodies only).
+    /// The client left during the relay, so the transfer was stopped (streamed bodies only).
     public var consumerGone = false
 }
 
@@ -110,6 +113,8 @@ public enum CurlFailure: Error, Sendable, Equatable {
     case badEncoding(String)
     /// The response is not well-formed HTTP (a header field with control characters or a bad name).
     case malformed(String)
+    /// The request's `cancellation` was cut (its client left) before a streamed body began.
+    case cancelled
     /// The engine is shutting down.
     case shuttingDown
     /// Any other libcurl failure, with its code and message.

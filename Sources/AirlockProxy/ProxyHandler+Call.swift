@@ -28,6 +28,8 @@ extension ProxyHandler {
         let window = relays ? FlowWindow() : nil
         relayWindow = window
         uncredited = 0
+        let cancellation = Cancellation()
+        callCancellation = cancellation
         let stream = !relays ? nil : UpstreamStream(
             head: { status, fields, _ in
                 inbox.submit {
@@ -42,7 +44,8 @@ extension ProxyHandler {
                 }
             },
             window: window)
-        policyState.exchange.run(route: route, headers: headers, body: bytes, stream: stream, anonymousKey: anonymousRateKey) { result in
+        policyState.exchange.run(route: route, headers: headers, body: bytes, stream: stream, anonymousKey: anonymousRateKey,
+                                 cancellation: cancellation) { result in
             inbox.submit {
                 let (handler, context) = bound.value
                 handler.answer(context: context, record: finalRecord, route: route, keepAlive: keepAlive, result: result)
@@ -55,11 +58,25 @@ extension ProxyHandler {
         let window = relayWindow
         relayWindow = nil      // the transfer is over: nothing more will arrive to be paced
         uncredited = 0
+        callCancellation = nil
         let outcome: ExchangeResult
         switch result {
         case .failure(let failure):
             defer { services.end(route.upstream) }
             record.address = failure.address
+            if failure.clientGone {
+                // Nobody to answer: the record says what the policy decided and that the client left
+                // first; 499 (nginx's "client closed request") stands for the answer nobody got.
+                let event = record.event(
+                    decision: route.wouldDeny == nil ? "allow" : "report", reason: route.wouldDeny?.reason,
+                    detail: ([route.wouldDeny?.detail].compactMap { $0 } + [failure.denial.detail]).joined(separator: "; "),
+                    status: Self.clientClosedStatus)
+                afterAudit(context: context, event: event, letsThrough: false) { handler, context in
+                    handler.state = .idle
+                    context.close(promise: nil)
+                }
+                return
+            }
             if case .streaming(let status, let bytes) = state {
                 // The client has the head and part of the body: the only honest signal left is to
                 // cut the connection before the end of the message, after recording why.
@@ -117,6 +134,9 @@ extension ProxyHandler {
             }
         }
     }
+
+    /// The audit status of a call whose client left before any answer (nginx's convention).
+    static let clientClosedStatus = 499
 
     /// What the request side contributes to the audit event: the refusal report mode let through
     /// (the route's, else a redirect's) and the details worth recording, redirects included.

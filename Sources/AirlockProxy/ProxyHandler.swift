@@ -57,6 +57,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// channel took while unwritable (credited to the window once it is writable again).
     var relayWindow: FlowWindow?
     var uncredited = 0
+    /// The call in flight's link to this client: cut when the connection closes, which stops the call.
+    var callCancellation: Cancellation?
     /// Who the pending CONNECT was decided for: the client, and the token digest that identified it.
     var tunnelClient: (name: String?, tokenDigest: [UInt8]?) = (nil, nil)
 
@@ -78,8 +80,9 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        // The client is gone: a paused relay must not wait for it until its timeout.
-        relayWindow?.abandon()
+        // The client is gone: a call in flight for it (waiting for the upstream, or a relay paused
+        // for it) must not run on until the answer or its timeout, holding its slot.
+        callCancellation?.cancel()
         context.fireChannelInactive()
     }
 

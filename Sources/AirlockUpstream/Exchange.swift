@@ -45,21 +45,23 @@ public struct Exchange: Sendable {
     /// Performs the call for `route`.
     /// `stream` receives the final response as it arrives when no rule inspects it (see `UpstreamClient.send`).
     /// `anonymousKey`: the caller's rate-limit key when the route names no client (its address).
+    /// `cancellation`: cut when the client leaves; the hop in progress stops and no further hop starts.
     public func run(
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream? = nil, anonymousKey: String = "-",
+        cancellation: Cancellation? = nil,
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
         let deadline = DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, route.upstream.limits.timeoutMs)) * 1_000_000
         hop(route: route, headers: headers, body: body, stream: stream, followed: 0, first: route.upstream, held: [], reported: nil,
-            deadline: deadline, anonymousKey: anonymousKey, completion: completion)
+            deadline: deadline, anonymousKey: anonymousKey, cancellation: cancellation, completion: completion)
     }
 
     private func hop(
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream?, followed: Int,
-        first: Upstream, held: [String], reported: Denial?, deadline: UInt64, anonymousKey: String,
+        first: Upstream, held: [String], reported: Denial?, deadline: UInt64, anonymousKey: String, cancellation: Cancellation?,
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
-        client.send(route: route, headers: headers, body: body, stream: stream, deadline: deadline) { [self] result in
+        client.send(route: route, headers: headers, body: body, stream: stream, deadline: deadline, cancellation: cancellation) { [self] result in
             let response: UpstreamResponse
             switch result {
             case .failure(let failure):
@@ -128,7 +130,8 @@ public struct Exchange: Sendable {
                 var nextHeaders = sameOrigin ? headers : HeaderFilter.crossOrigin(headers)
                 if method != route.method { nextHeaders = HeaderFilter.bodyDropped(nextHeaders) }
                 hop(route: next, headers: nextHeaders, body: nextBody, stream: stream, followed: followed + 1, first: first, held: held,
-                    reported: reported ?? next.wouldDeny, deadline: deadline, anonymousKey: anonymousKey, completion: completion)
+                    reported: reported ?? next.wouldDeny, deadline: deadline, anonymousKey: anonymousKey, cancellation: cancellation,
+                    completion: completion)
             }
         }
     }

@@ -51,6 +51,22 @@ public struct UpstreamFailure: Error, Sendable {
     public let denial: Denial
     /// The address that was refused or tried, when known.
     public let address: String?
+    /// The client left before the answer, so the call was stopped (`denial` only says so: it is
+    /// handed to nobody).
+    public var clientGone = false
+
+    /// A failure with its refusal.
+    init(denial: Denial, address: String?) {
+        self.denial = denial
+        self.address = address
+    }
+
+    /// The call stopped because its client left.
+    static let clientLeft: UpstreamFailure = {
+        var failure = UpstreamFailure(denial: Denial(.internalError, "the client closed the connection before the answer, so the upstream call was stopped"), address: nil)
+        failure.clientGone = true
+        return failure
+    }()
 }
 
 /// Performs one upstream call for an allowed route: resolve, check every address, pin
@@ -74,9 +90,11 @@ public final class UpstreamClient: Sendable {
     /// as it arrives; everything else is buffered (under `limits.response_bytes` either way).
     /// `deadline` (monotonic ns): when a call of several hops must be over (a redirect chain shares
     /// the first upstream's `limits.timeout`); this hop gets what is left, if that is less than its own.
+    /// `cancellation`: cut when the client leaves, which stops the call (`UpstreamFailure.clientGone`,
+    /// or a streamed response's `clientGone` once its relay began).
     public func send(
         route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream? = nil,
-        deadline: UInt64? = nil,
+        deadline: UInt64? = nil, cancellation: Cancellation? = nil,
         completion: @escaping @Sendable (Result<UpstreamResponse, UpstreamFailure>) -> Void
     ) {
         let url = route.url
@@ -124,6 +142,7 @@ public final class UpstreamClient: Sendable {
                 }
             )
             request.decodeContent = decode
+            request.cancellation = cancellation
             request.maxCompressionRatio = upstream.limits.compressionRatio
             if let stream, !inspect, route.method != "HEAD" {
                 let allowSetCookie = upstream.allowSetCookie
@@ -183,6 +202,8 @@ public final class UpstreamClient: Sendable {
                 return .failure(UpstreamFailure(denial: Denial(.contentEncodingRefused, "the compressed body could not be decoded: \(message)"), address: nil))
             case .malformed(let message):
                 return .failure(UpstreamFailure(denial: Denial(.responseMalformed, message), address: nil))
+            case .cancelled:
+                return .failure(.clientLeft)
             case .shuttingDown:
                 return .failure(UpstreamFailure(denial: Denial(.shuttingDown, "Airlock is stopping"), address: nil))
             case .other(let code, let message):

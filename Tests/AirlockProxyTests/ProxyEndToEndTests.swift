@@ -330,6 +330,55 @@ import Testing
         }
     }
 
+    /// A client that hangs up while its call waits for the upstream does not leave the call
+    /// running for nobody: the upstream transfer stops at once (its connection closes), the slot
+    /// is free for the next call, and the record says the client left (status 499), whether the
+    /// answer would have been inspected (buffered) or relayed.
+    @Test func aClientThatHangsUpBeforeTheAnswerStopsTheCall() async throws {
+        let upstream = try await TestUpstream { request in
+            request.uri.hasPrefix("/hang") ? TestUpstream.Response(delayMs: 8000) : .json("{\"fast\":true}")
+        }
+        defer { Task { await upstream.stop() } }
+        let policy = """
+        upstreams:
+          inspected:
+            url: http://127.0.0.1:\(upstream.port)
+            allow_addresses: [127.0.0.1/32]
+            limits: { concurrent_calls: 1, timeout: 30s }
+            responses:
+              - match: { path: "/**" }
+                content_type: application/json
+          relayed:
+            url: http://127.0.0.1:\(upstream.port)
+            allow_addresses: [127.0.0.1/32]
+            limits: { concurrent_calls: 1, timeout: 30s }
+        """
+        try await withAirlock(policy: policy) { airlock in
+            for name in ["inspected", "relayed"] {
+                let closedBefore = upstream.closedConnections, sentBefore = upstream.requests.count
+                let client = try BlockingClient(port: airlock.port)
+                try client.send("GET /\(name)/hang HTTP/1.1\r\nHost: a\r\n\r\n")
+                for _ in 0..<100 where upstream.requests.count == sentBefore {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(upstream.requests.count == sentBefore + 1, "\(name): the call never reached the upstream")
+                client.close()
+                var event: [String: Any]?
+                for _ in 0..<30 where event == nil {
+                    try await Task.sleep(for: .milliseconds(100))
+                    event = airlock.auditEvents().first { $0["upstream"] as? String == name && $0["url"] as? String == "http://127.0.0.1:\(upstream.port)/hang" }
+                }
+                let recorded = try #require(event, "\(name): no audit event 3 s after the client left: the call still waits for the upstream")
+                #expect(recorded["decision"] as? String == "allow" && recorded["status"] as? Int == 499, "\(name): \(recorded)")
+                #expect(recorded["upstream_status"] == nil || recorded["upstream_status"] is NSNull, "\(name): \(recorded)")
+                #expect((recorded["detail"] as? String)?.contains("the client closed the connection before the answer") == true, "\(name): \(recorded)")
+                #expect(upstream.closedConnections > closedBefore, "\(name): the upstream's connection is still open: the transfer runs on for nobody")
+                let next = try airlock.gateway("/\(name)/fast")
+                #expect(next.status == 200 && next.body.contains("fast"), "\(name): the call still holds its slot: \(next.status) \(next.reason ?? "")")
+            }
+        }
+    }
+
     @Test func smugglingShapesAreRefused() async throws {
         try await Self.run { airlock, upstream in
             let shapes = [

@@ -63,22 +63,27 @@ public final class TestUpstream: Sendable {
     private let log = NIOLockedValueBox<[Request]>([])
     private let accepted = NIOLockedValueBox<Int>(0)
 
+    private let ended = NIOLockedValueBox<Int>(0)
+
     /// How many TCP connections the server accepted.
     public var connections: Int { accepted.withLockedValue { $0 } }
+
+    /// How many of them have closed (from either side).
+    public var closedConnections: Int { ended.withLockedValue { $0 } }
 
     public var requests: [Request] { log.withLockedValue { $0 } }
 
     public init(route: @escaping Route = { _ in Response() }) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let log = self.log
-        let accepted = self.accepted
+        let accepted = self.accepted, ended = self.ended
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 accepted.withLockedValue { $0 += 1 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(route: route, log: log))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(route: route, log: log, ended: ended))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -99,12 +104,19 @@ private final class UpstreamHandler: ChannelInboundHandler {
 
     let route: TestUpstream.Route
     let log: NIOLockedValueBox<[TestUpstream.Request]>
+    let ended: NIOLockedValueBox<Int>
     var head: HTTPRequestHead?
     var body: [UInt8] = []
 
-    init(route: @escaping TestUpstream.Route, log: NIOLockedValueBox<[TestUpstream.Request]>) {
+    init(route: @escaping TestUpstream.Route, log: NIOLockedValueBox<[TestUpstream.Request]>, ended: NIOLockedValueBox<Int>) {
         self.route = route
         self.log = log
+        self.ended = ended
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        ended.withLockedValue { $0 += 1 }
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
