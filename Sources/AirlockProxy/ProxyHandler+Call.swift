@@ -144,7 +144,8 @@ extension ProxyHandler {
         let wouldDeny = route.wouldDeny ?? outcome.wouldDeny
         var details: [String] = wouldDeny.map { [$0.detail] } ?? []
         if outcome.redirects > 0 {
-            details.append("followed \(outcome.redirects) redirect(s) from \(Redaction.url(route.url.description))")
+            let chain = (outcome.via + [outcome.route.url.description]).map(Redaction.url).joined(separator: " → ")
+            details.append("followed \(outcome.redirects) redirect(s): \(chain)")
         }
         return (wouldDeny, details)
     }

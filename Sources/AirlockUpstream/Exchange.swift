@@ -8,8 +8,10 @@ public struct ExchangeResult: Sendable {
     public var response: UpstreamResponse
     /// The route of the last hop (its upstream names the audit event).
     public var route: Route
+    /// The URLs asked before the last hop's, in order (the first is the route's): one per redirect followed.
+    public var via: [String]
     /// How many redirects were followed.
-    public var redirects: Int
+    public var redirects: Int { via.count }
     /// In report mode: what enforce mode would have refused on the way, a blocked redirect or the
     /// rules of a hop's upstream (the first such refusal; the first route's own is in its `wouldDeny`).
     public var wouldDeny: Denial?
@@ -52,12 +54,12 @@ public struct Exchange: Sendable {
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
         let deadline = DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, route.upstream.limits.timeoutMs)) * 1_000_000
-        hop(route: route, headers: headers, body: body, stream: stream, followed: 0, first: route.upstream, held: [], reported: nil,
+        hop(route: route, headers: headers, body: body, stream: stream, via: [], first: route.upstream, held: [], reported: nil,
             deadline: deadline, anonymousKey: anonymousKey, cancellation: cancellation, completion: completion)
     }
 
     private func hop(
-        route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream?, followed: Int,
+        route: Route, headers: [(name: String, value: String)], body: [UInt8], stream: UpstreamStream?, via: [String],
         first: Upstream, held: [String], reported: Denial?, deadline: UInt64, anonymousKey: String, cancellation: Cancellation?,
         completion: @escaping @Sendable (Result<ExchangeResult, UpstreamFailure>) -> Void
     ) {
@@ -71,7 +73,7 @@ public struct Exchange: Sendable {
                 response = r
             }
             guard Self.isRedirect(response.status), !response.streamed else {
-                completion(.success(ExchangeResult(response: response, route: route, redirects: followed, wouldDeny: reported)))
+                completion(.success(ExchangeResult(response: response, route: route, via: via, wouldDeny: reported)))
                 return
             }
             let location = response.headers.first { $0.name.equalsIgnoringASCIICase("location") }?.value
@@ -79,14 +81,14 @@ public struct Exchange: Sendable {
             func refuse(_ detail: String) {
                 let denial = Denial(.redirectBlocked, "upstream answered \(response.status) (\(shown)): \(detail)")
                 if route.upstream.mode == .report {
-                    completion(.success(ExchangeResult(response: response, route: route, redirects: followed, wouldDeny: reported ?? denial)))
+                    completion(.success(ExchangeResult(response: response, route: route, via: via, wouldDeny: reported ?? denial)))
                 } else {
                     completion(.failure(UpstreamFailure(denial: denial, address: response.address)))
                 }
             }
             guard route.upstream.redirects == .follow else { return refuse("redirects are blocked for upstream '\(route.upstream.name)'") }
             guard Self.followable.contains(response.status) else { return refuse("only 301, 302, 303, 307 and 308 are followed") }
-            guard followed < Self.maxHops else { return refuse("more than \(Self.maxHops) redirects") }
+            guard via.count < Self.maxHops else { return refuse("more than \(Self.maxHops) redirects") }
             guard let location, let target = Self.resolve(location, against: route.url) else {
                 return refuse("the Location is missing or malformed")
             }
@@ -129,7 +131,7 @@ public struct Exchange: Sendable {
                 }
                 var nextHeaders = sameOrigin ? headers : HeaderFilter.crossOrigin(headers)
                 if method != route.method { nextHeaders = HeaderFilter.bodyDropped(nextHeaders) }
-                hop(route: next, headers: nextHeaders, body: nextBody, stream: stream, followed: followed + 1, first: first, held: held,
+                hop(route: next, headers: nextHeaders, body: nextBody, stream: stream, via: via + [route.url.description], first: first, held: held,
                     reported: reported ?? next.wouldDeny, deadline: deadline, anonymousKey: anonymousKey, cancellation: cancellation,
                     completion: completion)
             }

@@ -188,7 +188,8 @@ import Testing
             // the record names where the call ended, and the redirect it followed
             let okEvent = airlock.auditEvent(for: ok)
             #expect(okEvent?["url"] as? String == "http://127.0.0.1:\(upstream.port)/v1/final")
-            #expect((okEvent?["detail"] as? String)?.contains("followed 1 redirect(s)") == true)
+            let chain = "followed 1 redirect(s): http://partner.test:\(upstream.port)/v1/redirect-to?REDACTED → http://127.0.0.1:\(upstream.port)/v1/final"
+            #expect((okEvent?["detail"] as? String)?.contains(chain) == true, "\(okEvent ?? [:])")
             // to a name that maps to a forbidden address: refused at the hop
             let internalTarget = "http://loop.test:\(upstream.port + 1)/".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             let bad = try airlock.gateway("/follower/v1/redirect-to?\(internalTarget)")
@@ -667,8 +668,10 @@ import Testing
     @Test func followedRedirectsCarryOnlyWhatIsSafe() async throws {
         let upstream = try await TestUpstream { request in
             let port = request.header("Host")?.split(separator: ":").last.map(String.init) ?? "0"
-            switch request.uri {
+            switch request.uri.split(separator: "?").first.map(String.init) ?? "" {
             case "/v1/to-other", "/c/v1/to-other": return .redirect("http://other.test:\(port)/v1/landed")
+            case "/v1/twice": return .redirect("/v1/twice-2?step=2", status: 301)
+            case "/v1/twice-2": return .redirect("http://other.test:\(port)/v1/landed-twice")
             case "/v1/to-metered": return .redirect("http://metered.test:\(port)/v1/metered")
             case "/v1/307-to-other": return .redirect("http://other.test:\(port)/v1/landed-307", status: 307)
             case "/v1/303-same": return .redirect("/v1/after-303", status: 303)
@@ -714,6 +717,13 @@ import Testing
             #expect(landed.header("Accept") == "application/json" && landed.header("User-Agent") == "probe/1")
             #expect(landed.header("X-Api-Key") == nil && landed.header("Authorization") == nil && landed.header("Private-Token") == nil, "\(landed.headers)")
             #expect(upstream.requests.first { $0.uri == "/v1/to-other" }?.header("X-Api-Key") == "k3y", "the first hop keeps what the client sent")
+            // The record names where the call ended and, in its detail, every hop on the way.
+            let twice = try airlock.gateway("/follower/v1/twice")
+            let twiceEvent = try #require(airlock.auditEvent(for: twice))
+            #expect(twice.status == 200 && twiceEvent["url"] as? String == "http://other.test:\(upstream.port)/v1/landed-twice" && twiceEvent["upstream"] as? String == "other")
+            let chain = "followed 2 redirect(s): http://partner.test:\(upstream.port)/v1/twice → http://partner.test:\(upstream.port)/v1/twice-2?step=REDACTED"
+                + " → http://other.test:\(upstream.port)/v1/landed-twice"
+            #expect((twiceEvent["detail"] as? String)?.contains(chain) == true, "\(twiceEvent)")
 
             let replay = try airlock.gateway("/follower/v1/307-to-other", method: "POST", headers: ["Content-Type: application/json"], body: "{\"secret\":1}")
             #expect(replay.status == 502 && replay.reason == "redirect_blocked" && replay.body.contains("never replayed to another origin"), "\(replay.body)")
