@@ -24,6 +24,8 @@ public struct TunnelRoute: Sendable {
     public let host: TargetURL.Host
     /// The destination port.
     public let port: Int
+    /// In report mode: the client refusal that enforce mode would have made (the tunnel opens anyway).
+    public var wouldDeny: Denial? = nil
 }
 
 /// The outcome of a pure policy decision.

@@ -81,7 +81,8 @@ public enum Router {
     }
 
     /// Tunnel mode: `authority` is the CONNECT target `host:port`.
-    /// Tunnels have no report mode: every refusal here is enforced.
+    /// `mode: report` lets a tunnel that its client may not use open, carrying the refusal for the
+    /// audit log (as for calls); the destination rules (host, `tunnel: allow`, port) are enforced.
     public static func tunnel(policy: Policy, client clientName: String? = nil, authority: String) -> Decision<TunnelRoute> {
         let client = Caller(clientName, policy)
         let host: TargetURL.Host
@@ -101,7 +102,10 @@ public enum Router {
         guard upstream.ports.contains(port) else {
             return .deny(Denial(.portNotAllowed, "port \(port) is not in upstream '\(upstream.name)' ports \(upstream.ports.sorted())"), upstream: upstream)
         }
-        if let denial = upstream.clientDenial(client.name, authenticated: client.authenticated) { return .deny(denial, upstream: upstream) }
+        if let denial = upstream.clientDenial(client.name, authenticated: client.authenticated) {
+            guard upstream.mode == .report else { return .deny(denial, upstream: upstream) }
+            return .allow(TunnelRoute(upstream: upstream, host: host, port: port, wouldDeny: denial))
+        }
         return .allow(TunnelRoute(upstream: upstream, host: host, port: port))
     }
 

@@ -81,12 +81,13 @@ extension ProxyHandler {
                 case .failure(let error):
                     handler.refuse(context: context, record: record, denial: Denial(.upstreamUnreachable, "\(address) port \(tunnel.port): \(error)"), close: true)
                 case .success(let peer):
-                    handler.glue(context: context, record: record, peer: peer, address: address, port: tunnel.port)
+                    handler.glue(context: context, record: record, peer: peer, address: address, tunnel: tunnel)
                 }
             }
     }
 
-    private func glue(context: ChannelHandlerContext, record: CallRecord, peer: Channel, address: IPAddress, port: Int) {
+    private func glue(context: ChannelHandlerContext, record: CallRecord, peer: Channel, address: IPAddress, tunnel: TunnelRoute) {
+        let port = tunnel.port
         let entry = TunnelRegistry.Entry(channel: context.channel, record: record, client: tunnelClient.name, tokenDigest: tunnelClient.tokenDigest,
                                          clientAddress: clientAddress, address: address, port: port)
         // Tracked before the reload check below: a reload that lands in between finds it in the registry.
@@ -97,7 +98,10 @@ extension ProxyHandler {
             refuse(context: context, record: record, denial: Denial(denial.reason, "tunnel refused by a policy reload during its setup: \(denial.detail)"), close: true)
             return
         }
-        let event = record.event(decision: "allow", reason: nil, detail: "tunnel established", status: 200)
+        let wouldDeny = tunnel.wouldDeny
+        let event = record.event(decision: wouldDeny == nil ? "allow" : "report", reason: wouldDeny?.reason,
+                                 detail: wouldDeny.map { "\($0.detail); tunnel established" } ?? "tunnel established",
+                                 status: 200)
         afterAudit(context: context, event: event, withheld: { handler, context in
             // No record, no tunnel.
             peer.close(promise: nil)

@@ -56,7 +56,9 @@ extension Airlock {
             if connect {
                 switch Router.tunnel(policy: policy, client: clientName, authority: url) {
                 case .deny(let denial, let u): return try deny(denial, upstream: u?.name)
-                case .allow(let route): (host, port, upstream) = (route.host, route.port, route.upstream)
+                case .allow(let route):
+                    (host, port, upstream) = (route.host, route.port, route.upstream)
+                    if let would = route.wouldDeny { note = "report: would deny \(would)" }
                 }
             } else {
                 let decision = url.hasPrefix("/")

@@ -14,6 +14,7 @@ import Testing
         dns:
           static:
             analytics.test: [127.0.0.1]
+            shadow.test: [127.0.0.1]
         clients:
           billing:
             addresses: [127.0.0.2/32]
@@ -35,6 +36,12 @@ import Testing
             url: http://127.0.0.1:\(api)/s
             clients: [billing]
             mode: report
+            allow_addresses: [127.0.0.1/32]
+          shadowtunnel:
+            url: http://shadow.test:\(api)
+            clients: [billing]
+            mode: report
+            tunnel: allow
             allow_addresses: [127.0.0.1/32]
           open:
             url: http://127.0.0.1:\(api)/o
@@ -111,6 +118,15 @@ import Testing
             let reported = try #require(airlock.auditEvent(for: shadow))
             #expect(reported["decision"] as? String == "report")
             #expect(reported["reason"] as? String == "client_not_permitted")
+            // A tunnel too: it opens, and the record says who enforce mode would have refused.
+            let tunnel = try airlock.curl(["-p", "-x", "http://127.0.0.1:\(airlock.port)", "http://shadow.test:\(upstream.port)/v1/tun"])
+            #expect(tunnel.status == 200 && upstream.requests.last?.uri == "/v1/tun")
+            let tunnelEvent = try #require(airlock.auditEvents().last { $0["mode"] as? String == "tunnel" })
+            #expect(tunnelEvent["decision"] as? String == "report" && tunnelEvent["reason"] as? String == "client_not_permitted", "\(tunnelEvent)")
+            #expect((tunnelEvent["detail"] as? String)?.contains("client 'loopback' is not one of upstream 'shadowtunnel' clients") == true, "\(tunnelEvent)")
+            // Its destination rules stay enforced: a port the upstream does not list is refused.
+            let port = try airlock.curl(["-p", "-x", "http://127.0.0.1:\(airlock.port)", "http://shadow.test:\(upstream.port + 1)/v1/tun"])
+            #expect(port.status == 403 && port.reason == "port_not_allowed", "\(port.status) \(port.reason ?? "")")
         }
     }
 
