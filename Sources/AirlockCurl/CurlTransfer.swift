@@ -270,8 +270,10 @@ private let curlHeaderCallback: airlock_data_cb = { data, size, count, user in
         var start = 0
         while start < end, isSpace(line[start]) { start += 1 }
         guard valueIsClean(start..<end) else { return refuse("header continuation line contains a control character") }
-        if let last = t.headers.popLast() {
-            t.headers.append((last.name, last.value + " " + String(decoding: line[start..<end], as: UTF8.self)))
+        // Appended in place: a value rebuilt per continuation line would copy it quadratically (87,000
+        // lines fit under the header cap).
+        if !t.headers.isEmpty {
+            t.headers[t.headers.count - 1].value += " " + String(decoding: line[start..<end], as: UTF8.self)
         }
     } else if let colon = line[0..<end].firstIndex(of: 0x3a) {
         guard colon > 0, line[0..<colon].allSatisfy(HTTPText.isTokenByte) else {
