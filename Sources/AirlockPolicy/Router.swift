@@ -92,10 +92,32 @@ public enum Router {
         } catch {
             return .deny(Denial(.malformedURL, "CONNECT \(authority): \(error.message)"), upstream: nil)
         }
-        let hostString = host.text
-        guard let upstream = governing(policy, host).first else {
-            return .deny(Denial(.hostNotAllowed, "no upstream allows host '\(hostString)'"), upstream: nil)
+        let candidates = governing(policy, host)
+        guard !candidates.isEmpty else {
+            return .deny(Denial(.hostNotAllowed, "no upstream allows host '\(host.text)'"), upstream: nil)
         }
+        // As in forward mode: upstreams that name the host equally specifically each grant what they
+        // grant. The first that allows outright wins; then a report-mode pass; else the first refusal.
+        var reported: TunnelRoute?
+        var firstDenial: (Denial, Upstream)?
+        for upstream in candidates {
+            switch tunnelRules(upstream: upstream, host: host, port: port, client: client) {
+            case .allow(let route):
+                if route.wouldDeny == nil { return .allow(route) }
+                if reported == nil { reported = route }
+            case .deny(let denial, _):
+                if firstDenial == nil { firstDenial = (denial, upstream) }
+            }
+        }
+        if let reported { return .allow(reported) }
+        guard let (denial, upstream) = firstDenial else {
+            return .deny(Denial(.hostNotAllowed, "no upstream allows host '\(host.text)'"), upstream: nil)
+        }
+        return .deny(denial, upstream: upstream)
+    }
+
+    /// One upstream's tunnel rules: `tunnel: allow`, its ports, then its clients (which `mode: report` reports).
+    static func tunnelRules(upstream: Upstream, host: TargetURL.Host, port: Int, client: Caller) -> Decision<TunnelRoute> {
         guard upstream.tunnel else {
             return .deny(Denial(.tunnelNotAllowed, "upstream '\(upstream.name)' does not allow CONNECT tunnels (tunnel: deny); use gateway mode so responses can be checked"), upstream: upstream)
         }

@@ -155,4 +155,41 @@ struct RouterTests {
             #expect(route.upstream.name == "api")
         }
     }
+
+    /// Upstreams that name a host equally specifically each grant what they grant, for tunnels as
+    /// for calls: one that refuses (no tunnels, another port, other clients) does not hide one that
+    /// allows, and a report-mode one is used only when none allows outright.
+    @Test func equallySpecificUpstreamsEachGrantTheirTunnels() {
+        let policy = Self.load("""
+            clients:
+              billing: { addresses: [10.1.0.0/16] }
+              ops: { addresses: [10.2.0.0/16] }
+            upstreams:
+              calls:
+                url: https://api.example.com
+              other-port:
+                url: https://api.example.com:8443
+                tunnel: allow
+              shadow:
+                url: https://api.example.com
+                tunnel: allow
+                mode: report
+                clients: [billing]
+              tunnels:
+                url: https://api.example.com
+                tunnel: allow
+                clients: [ops]
+            """)
+        func tunnel(_ client: String?, _ authority: String = "api.example.com:443") -> (String, String?, Bool) {
+            switch Router.tunnel(policy: policy, client: client, authority: authority) {
+            case .allow(let route): ("allow", route.upstream.name, route.wouldDeny != nil)
+            case .deny(let denial, let upstream): (denial.reason.rawValue, upstream?.name, false)
+            }
+        }
+        #expect(tunnel("ops") == ("allow", "tunnels", false), "the first upstream's tunnel: deny hid the one that allows")
+        #expect(tunnel("billing") == ("allow", "shadow", false))
+        #expect(tunnel(nil) == ("allow", "shadow", true), "report mode lets it through, reported")
+        #expect(tunnel("ops", "api.example.com:8443") == ("allow", "other-port", false))
+        #expect(tunnel("ops", "api.example.com:9000").0 == "tunnel_not_allowed", "the first refusal is the one reported")
+    }
 }
