@@ -67,10 +67,15 @@ extension ProxyHandler {
             if failure.clientGone {
                 // Nobody to answer: the record says what the policy decided and that the client left
                 // first; 499 (nginx's "client closed request") stands for the answer nobody got.
+                let wouldDeny = route.wouldDeny ?? failure.wouldDeny
+                var details = wouldDeny.map { [$0.detail] } ?? []
+                if failure.chain.count > 1 {
+                    details.append(Self.redirectChain(failure.chain))
+                }
+                details.append(failure.denial.detail)
                 let event = record.event(
-                    decision: route.wouldDeny == nil ? "allow" : "report", reason: route.wouldDeny?.reason,
-                    detail: ([route.wouldDeny?.detail].compactMap { $0 } + [failure.denial.detail]).joined(separator: "; "),
-                    status: Self.clientClosedStatus)
+                    decision: wouldDeny == nil ? "allow" : "report", reason: wouldDeny?.reason,
+                    detail: details.joined(separator: "; "), status: Self.clientClosedStatus)
                 afterAudit(context: context, event: event, letsThrough: false) { handler, context in
                     handler.state = .idle
                     context.close(promise: nil)
@@ -135,6 +140,11 @@ extension ProxyHandler {
         }
     }
 
+    /// The detail that names a followed redirect chain: every URL asked, in order, query values redacted.
+    static func redirectChain(_ urls: [String]) -> String {
+        "followed \(urls.count - 1) redirect(s): " + urls.map(Redaction.url).joined(separator: " → ")
+    }
+
     /// The audit status of a call whose client left before any answer (nginx's convention).
     static let clientClosedStatus = 499
 
@@ -144,8 +154,7 @@ extension ProxyHandler {
         let wouldDeny = route.wouldDeny ?? outcome.wouldDeny
         var details: [String] = wouldDeny.map { [$0.detail] } ?? []
         if outcome.redirects > 0 {
-            let chain = (outcome.via + [outcome.route.url.description]).map(Redaction.url).joined(separator: " → ")
-            details.append("followed \(outcome.redirects) redirect(s): \(chain)")
+            details.append(Self.redirectChain(outcome.via + [outcome.route.url.description]))
         }
         return (wouldDeny, details)
     }

@@ -66,6 +66,9 @@ public struct Exchange: Sendable {
         client.send(route: route, headers: headers, body: body, stream: stream, deadline: deadline, cancellation: cancellation) { [self] result in
             let response: UpstreamResponse
             switch result {
+            case .failure(let failure) where failure.clientGone && !via.isEmpty:
+                completion(.failure(.clientLeft(chain: via + [route.url.description], wouldDeny: reported)))
+                return
             case .failure(let failure):
                 completion(.failure(failure))
                 return
@@ -100,6 +103,10 @@ public struct Exchange: Sendable {
             let nextBody = method == route.method ? body : []
             guard sameOrigin || nextBody.isEmpty else {
                 return refuse("a request body is never replayed to another origin (\(response.status) keeps the method and its body)")
+            }
+            // A client that left takes no further hop (nor its rate token, slot and DNS lookup).
+            if cancellation?.isCancelled == true {
+                return completion(.failure(.clientLeft(chain: via + [route.url.description, target.description], wouldDeny: reported)))
             }
             switch Router.forward(policy: policy, client: route.client, method: method, url: target) {
             case .deny(let denial, _):

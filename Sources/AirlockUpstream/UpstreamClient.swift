@@ -54,6 +54,10 @@ public struct UpstreamFailure: Error, Sendable {
     /// The client left before the answer, so the call was stopped (`denial` only says so: it is
     /// handed to nobody).
     public var clientGone = false
+    /// With `clientGone` after followed redirects: every URL the call asked, the one it was on last.
+    public var chain: [String] = []
+    /// With `clientGone`: what a redirect hop's report-mode upstream would have refused.
+    public var wouldDeny: Denial?
 
     /// A failure with its refusal.
     init(denial: Denial, address: String?) {
@@ -61,12 +65,14 @@ public struct UpstreamFailure: Error, Sendable {
         self.address = address
     }
 
-    /// The call stopped because its client left.
-    static let clientLeft: UpstreamFailure = {
+    /// The call stopped because its client left (on its way along `chain`, if it followed redirects).
+    static func clientLeft(chain: [String] = [], wouldDeny: Denial? = nil) -> UpstreamFailure {
         var failure = UpstreamFailure(denial: Denial(.internalError, "the client closed the connection before the answer, so the upstream call was stopped"), address: nil)
         failure.clientGone = true
+        failure.chain = chain
+        failure.wouldDeny = wouldDeny
         return failure
-    }()
+    }
 }
 
 /// Performs one upstream call for an allowed route: resolve, check every address, pin
@@ -203,7 +209,7 @@ public final class UpstreamClient: Sendable {
             case .malformed(let message):
                 return .failure(UpstreamFailure(denial: Denial(.responseMalformed, message), address: nil))
             case .cancelled:
-                return .failure(.clientLeft)
+                return .failure(.clientLeft())
             case .shuttingDown:
                 return .failure(UpstreamFailure(denial: Denial(.shuttingDown, "Airlock is stopping"), address: nil))
             case .other(let code, let message):

@@ -334,13 +334,18 @@ import Testing
     /// A client that hangs up while its call waits for the upstream does not leave the call
     /// running for nobody: the upstream transfer stops at once (its connection closes), the slot
     /// is free for the next call, and the record says the client left (status 499), whether the
-    /// answer would have been inspected (buffered) or relayed.
+    /// answer would have been inspected (buffered) or relayed, or reached after a redirect (the
+    /// record then names the chain).
     @Test func aClientThatHangsUpBeforeTheAnswerStopsTheCall() async throws {
         let upstream = try await TestUpstream { request in
-            request.uri.hasPrefix("/hang") ? TestUpstream.Response(delayMs: 8000) : .json("{\"fast\":true}")
+            if request.uri.hasPrefix("/hop") { return .redirect("/hang") }
+            return request.uri.hasPrefix("/hang") ? TestUpstream.Response(delayMs: 8000) : .json("{\"fast\":true}")
         }
         defer { Task { await upstream.stop() } }
         let policy = """
+        dns:
+          static:
+            chain.test: [127.0.0.1]
         upstreams:
           inspected:
             url: http://127.0.0.1:\(upstream.port)
@@ -353,27 +358,37 @@ import Testing
             url: http://127.0.0.1:\(upstream.port)
             allow_addresses: [127.0.0.1/32]
             limits: { concurrent_calls: 1, timeout: 30s }
+          chain:
+            url: http://chain.test:\(upstream.port)
+            redirects: follow
+            allow_addresses: [127.0.0.1/32]
+            limits: { concurrent_calls: 1, timeout: 30s }
         """
         try await withAirlock(policy: policy) { airlock in
-            for name in ["inspected", "relayed"] {
+            for name in ["inspected", "relayed", "chain"] {
                 let closedBefore = upstream.closedConnections, sentBefore = upstream.requests.count
                 let client = try BlockingClient(port: airlock.port)
-                try client.send("GET /\(name)/hang HTTP/1.1\r\nHost: a\r\n\r\n")
-                for _ in 0..<100 where upstream.requests.count == sentBefore {
+                let hops = name == "chain" ? 2 : 1
+                try client.send("GET /\(name)/\(hops == 2 ? "hop" : "hang") HTTP/1.1\r\nHost: a\r\n\r\n")
+                for _ in 0..<100 where upstream.requests.count < sentBefore + hops {
                     try await Task.sleep(for: .milliseconds(50))
                 }
-                #expect(upstream.requests.count == sentBefore + 1, "\(name): the call never reached the upstream")
+                #expect(upstream.requests.count == sentBefore + hops, "\(name): the call never reached the upstream")
                 client.close()
                 var event: [String: Any]?
                 for _ in 0..<30 where event == nil {
                     try await Task.sleep(for: .milliseconds(100))
-                    event = airlock.auditEvents().first { $0["upstream"] as? String == name && $0["url"] as? String == "http://127.0.0.1:\(upstream.port)/hang" }
+                    event = airlock.auditEvents().first { $0["upstream"] as? String == name && $0["status"] as? Int == 499 }
                 }
                 let recorded = try #require(event, "\(name): no audit event 3 s after the client left: the call still waits for the upstream")
                 #expect(recorded["decision"] as? String == "allow" && recorded["status"] as? Int == 499, "\(name): \(recorded)")
                 #expect(recorded["upstream_status"] == nil || recorded["upstream_status"] is NSNull, "\(name): \(recorded)")
                 #expect((recorded["detail"] as? String)?.contains("the client closed the connection before the answer") == true, "\(name): \(recorded)")
                 #expect(upstream.closedConnections > closedBefore, "\(name): the upstream's connection is still open: the transfer runs on for nobody")
+                if hops == 2 {
+                    let chain = "followed 1 redirect(s): http://chain.test:\(upstream.port)/hop → http://chain.test:\(upstream.port)/hang"
+                    #expect((recorded["detail"] as? String)?.contains(chain) == true, "\(recorded)")
+                }
                 let next = try airlock.gateway("/\(name)/fast")
                 #expect(next.status == 200 && next.body.contains("fast"), "\(name): the call still holds its slot: \(next.status) \(next.reason ?? "")")
             }
