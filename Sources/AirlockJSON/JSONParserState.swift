@@ -143,7 +143,7 @@ struct JSONParserState {
         nodes.push(0)
         let frame = keys.count
         defer { keys.truncate(to: frame) }
-        var bigIndex: [UInt64: [Int]]? = nil
+        var bigIndex: [Int: [Int]]? = nil
         // 128-bit filter on key hashes, as two plain words: a SIMD vector indexed by a runtime lane was
         // spilled and reloaded around every key (a store-forwarding stall that showed in wall time).
         var filterLow: UInt64 = 0
@@ -175,23 +175,27 @@ struct JSONParserState {
             filterLow |= high ? 0 : bit
             if !maybeSeen {
                 // New key for sure; still record it for the large-object index.
-                if bigIndex != nil { bigIndex?[h, default: []].append(count) }
+                if bigIndex != nil { bigIndex?[keyedHash(keyNode), default: []].append(count) }
             } else if count < 128 {
                 for k in frame..<keys.count where keys[k].hash == h && sameKey(keys[k].node, keyNode) {
                     throw fail(.duplicateKey(keyString(keyNode)), keyOffset)
                 }
             } else {
+                // A large object's index is keyed by a seeded hash: the FNV hash is fixed and invertible,
+                // so a peer could pick 250,000 keys that share one, and one list of them all would make
+                // every new key a scan of the rest.
                 if bigIndex == nil {
-                    var idx: [UInt64: [Int]] = [:]
-                    for k in frame..<keys.count { idx[keys[k].hash, default: []].append(k - frame) }
+                    var idx: [Int: [Int]] = [:]
+                    for k in frame..<keys.count { idx[keyedHash(keys[k].node), default: []].append(k - frame) }
                     bigIndex = idx
                 }
-                if let hits = bigIndex?[h] {
+                let keyed = keyedHash(keyNode)
+                if let hits = bigIndex?[keyed] {
                     for k in hits where sameKey(keys[frame + k].node, keyNode) {
                         throw fail(.duplicateKey(keyString(keyNode)), keyOffset)
                     }
                 }
-                bigIndex?[h, default: []].append(count)
+                bigIndex?[keyed, default: []].append(count)
             }
             keys.push(KeyRecord(hash: h, node: keyNode))
             skipWhitespace()
@@ -230,6 +234,16 @@ struct JSONParserState {
     /// Whether two key nodes hold the same key (code-point exact).
     func sameKey(_ a: Int, _ b: Int) -> Bool {
         withKeyBytes(a) { x in withKeyBytes(b) { y in x.elementsEqual(y) } }
+    }
+
+    /// A key's hash for a large object's index: SipHash under the process's random seed (`Hasher`),
+    /// which a peer cannot aim collisions at.
+    func keyedHash(_ k: Int) -> Int {
+        withKeyBytes(k) { bytes in
+            var hasher = Hasher()
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+            return hasher.finalize()
+        }
     }
 
     /// A key node as a String (for the duplicate-key error).
