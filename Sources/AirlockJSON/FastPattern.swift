@@ -6,7 +6,10 @@
 struct FastPattern: Sendable {
     /// Which characters an atom accepts: ASCII by bitmap, everything beyond ASCII by one rule.
     struct CharSet: Sendable, Equatable {
-        enum Beyond: Sendable, Equatable { case none, all, allButLineTerminators }
+        /// Which scalars beyond ASCII: none, all, all but U+2028/U+2029 (`.`), the ECMA-262
+        /// white space and line terminators (`\s`: U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
+        /// U+202F, U+205F, U+3000, U+FEFF), or every other one (`\S`).
+        enum Beyond: Sendable, Equatable { case none, all, allButLineTerminators, whitespace, notWhitespace }
         var low: UInt64 = 0
         var high: UInt64 = 0
         var beyond = Beyond.none
@@ -34,6 +37,14 @@ struct FastPattern: Sendable {
         static let word: CharSet = {
             var s = CharSet(); s.insert(48...57); s.insert(65...90); s.insert(97...122); s.insert(95); return s
         }()
+        /// `\s` (ECMA-262 WhiteSpace and LineTerminator) and `\S`.
+        static let space: CharSet = {
+            var s = CharSet(beyond: .whitespace)
+            s.insert(9...13)
+            s.insert(32)
+            return s
+        }()
+        static let nonSpace = CharSet(low: ~space.low, high: ~space.high, beyond: .notWhitespace)
         static let dot: CharSet = {
             var s = CharSet(low: ~0, high: ~0, beyond: .allButLineTerminators)
             s.low &= ~(1 << 10 | 1 << 13)   // \n and \r are line terminators
@@ -64,6 +75,9 @@ struct FastPattern: Sendable {
     /// The items accepting any non-ASCII scalar, and those accepting every one but U+2028/U+2029 too.
     let beyondAll: UInt64
     let beyondNonTerminators: UInt64
+    /// The items accepting the non-ASCII white space of `\s`, and those accepting every other scalar (`\S`).
+    let beyondSpace: UInt64
+    let beyondNonSpace: UInt64
 
     init?(_ source: String) {
         var bytes = Array(source.utf8)
@@ -113,6 +127,8 @@ struct FastPattern: Sendable {
         var masks = [UInt64](repeating: 0, count: 128)
         var all: UInt64 = 0
         var nonTerminators: UInt64 = 0
+        var space: UInt64 = 0
+        var nonSpace: UInt64 = 0
         for (k, item) in items.enumerated() {
             let set = item.set
             let bit: UInt64 = 1 << UInt64(k)
@@ -121,11 +137,15 @@ struct FastPattern: Sendable {
             case .none: break
             case .all: all |= bit; nonTerminators |= bit
             case .allButLineTerminators: nonTerminators |= bit
+            case .whitespace: space |= bit
+            case .notWhitespace: nonSpace |= bit
             }
         }
         self.asciiMasks = masks
         self.beyondAll = all
         self.beyondNonTerminators = nonTerminators
+        self.beyondSpace = space
+        self.beyondNonSpace = nonSpace
         self.items = items
         self.anchoredStart = start
         self.anchoredEnd = end
@@ -184,7 +204,7 @@ struct FastPattern: Sendable {
     }
 
     /// `\d`, `\w` and their negations, control escapes and escaped punctuation; nil for the rest
-    /// (`\s` is Unicode-aware in ECMA-262, `\b` is an assertion, `\u`, `\p`, back-references...).
+    /// (`\s` and `\S` only outside classes; `\b` is an assertion, `\u`, `\p`, back-references...).
     static func escape(_ c: UInt8, inClass: Bool) -> CharSet? {
         var set = CharSet()
         switch c {
@@ -192,6 +212,8 @@ struct FastPattern: Sendable {
         case UInt8(ascii: "w"): return .word
         case UInt8(ascii: "D"): return inClass ? nil : CharSet.digits.inverted()
         case UInt8(ascii: "W"): return inClass ? nil : CharSet.word.inverted()
+        case UInt8(ascii: "s"): return inClass ? nil : .space
+        case UInt8(ascii: "S"): return inClass ? nil : .nonSpace
         case UInt8(ascii: "n"): set.insert(10)
         case UInt8(ascii: "r"): set.insert(13)
         case UInt8(ascii: "t"): set.insert(9)
@@ -270,7 +292,8 @@ struct FastPattern: Sendable {
                 } else {
                     // U+2028 / U+2029 (E2 80 A8 / E2 80 A9) are line terminators for `.`.
                     let isLineSeparator = byte == 0xE2 && i + 1 < n && bytes[i] == 0x80 && (bytes[i + 1] == 0xA8 || bytes[i + 1] == 0xA9)
-                    accepting = isLineSeparator ? beyondAll : beyondNonTerminators
+                    accepting = (isLineSeparator ? beyondAll : beyondNonTerminators)
+                        | (Self.isSpace(lead: byte, bytes, at: i) ? beyondSpace : beyondNonSpace)
                 }
                 // Active items that accept the byte: repeating ones stay, the others advance one item.
                 // The new state depends on `hits` alone, and inside a `*`/`+` run it repeats byte after byte:
@@ -294,6 +317,24 @@ struct FastPattern: Sendable {
                 }
             }
             return current & accept != 0
+        }
+    }
+}
+
+extension FastPattern {
+    /// Whether the scalar whose lead byte `lead` came just before `at` is ECMA-262 white space or a
+    /// line terminator beyond ASCII (see `CharSet.Beyond.whitespace`).
+    @inline(__always) static func isSpace(lead: UInt8, _ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+        switch lead {
+        case 0xC2: return i < b.count && b[i] == 0xA0                                        // U+00A0
+        case 0xE1: return i + 1 < b.count && b[i] == 0x9A && b[i + 1] == 0x80                // U+1680
+        case 0xE2:
+            guard i + 1 < b.count else { return false }
+            if b[i] == 0x80 { return b[i + 1] <= 0x8A || b[i + 1] == 0xA8 || b[i + 1] == 0xA9 || b[i + 1] == 0xAF }  // U+2000–200A, 2028, 2029, 202F
+            return b[i] == 0x81 && b[i + 1] == 0x9F                                            // U+205F
+        case 0xE3: return i + 1 < b.count && b[i] == 0x80 && b[i + 1] == 0x80                // U+3000
+        case 0xEF: return i + 1 < b.count && b[i] == 0xBB && b[i + 1] == 0xBF                // U+FEFF
+        default: return false
         }
     }
 }
