@@ -4,7 +4,8 @@ public struct XMLLimits: Sendable, Hashable {
     public var maxBytes: Int
     /// Deepest element nesting (clamped to libxml2's own 256): stops stack and tree blow-ups from deep nesting.
     public var maxDepth: Int
-    /// Most elements in one document: bounds tree memory for floods of tiny elements.
+    /// Most elements in one document, comments, processing instructions and CDATA sections counted
+    /// with them: bounds tree memory for floods of tiny nodes.
     public var maxElements: Int
     /// Most attributes (namespace declarations included) on one element: libxml2 2.9.14 checks duplicates quadratically.
     public var maxAttributesPerElement: Int

@@ -132,27 +132,40 @@ static void on_characters(void *ctx, const xmlChar *text, int length) {
     }
 }
 
+/// Comments, processing instructions and CDATA sections are tree nodes too (about 120 bytes each,
+/// `<!---->` is 7 bytes of input): they count against max_elements with the elements, so a flood of
+/// them cannot build a tree of 20 times the input's size. Returns 0 once the limit is passed.
+static int count_node(void *ctx) {
+    parse_state *state = state_of(ctx);
+    if (state->stopped) {
+        return 0;
+    }
+    if (++state->elements > state->limits.max_elements) {
+        stop(ctx, AIRLOCK_XML_LIMIT, AIRLOCK_XML_LIMIT_ELEMENTS);
+        return 0;
+    }
+    return 1;
+}
+
 static void on_cdata(void *ctx, const xmlChar *text, int length) {
-    if (count_text(ctx, length)) {
+    if (count_node(ctx) && count_text(ctx, length)) {
         xmlSAX2CDataBlock(ctx, text, length);
     }
 }
 
 static void on_comment(void *ctx, const xmlChar *text) {
-    parse_state *state = state_of(ctx);
-    if (state->stopped) {
+    if (!count_node(ctx)) {
         return;
     }
-    state->text_run = 0;
+    state_of(ctx)->text_run = 0;
     xmlSAX2Comment(ctx, text);
 }
 
 static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data) {
-    parse_state *state = state_of(ctx);
-    if (state->stopped) {
+    if (!count_node(ctx)) {
         return;
     }
-    state->text_run = 0;
+    state_of(ctx)->text_run = 0;
     xmlSAX2ProcessingInstruction(ctx, target, data);
 }
 

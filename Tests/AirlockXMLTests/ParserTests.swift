@@ -71,6 +71,9 @@ import Testing
         (XMLLimits(maxBytes: 10), "<a>0123456789</a>", XMLError.Limit.bytes),
         (XMLLimits(maxDepth: 3), "<a><b><c><d/></c></b></a>", .depth),
         (XMLLimits(maxElements: 3), "<a><b/><c/><d/></a>", .elements),
+        (XMLLimits(maxElements: 3), "<a><!----><!----><!----></a>", .elements),
+        (XMLLimits(maxElements: 3), "<a><?p?><![CDATA[]]><!----></a>", .elements),
+        (XMLLimits(maxElements: 3), "<!----><?p?><a/><!---->", .elements),
         (XMLLimits(maxAttributesPerElement: 2), "<a x='1' y='2' z='3'/>", .attributesPerElement),
         (XMLLimits(maxAttributesPerElement: 2), "<a xmlns:p='urn:p' x='1' y='2'/>", .attributesPerElement),
         (XMLLimits(maxTextLength: 5), "<a>123456</a>", .textLength),
@@ -85,6 +88,7 @@ import Testing
     @Test(arguments: [
         (XMLLimits(maxDepth: 4), "<a><b><c><d/></c></b></a>"),
         (XMLLimits(maxElements: 4), "<a><b/><c/><d/></a>"),
+        (XMLLimits(maxElements: 4), "<a><!----><?p?><![CDATA[x]]></a>"),
         (XMLLimits(maxAttributesPerElement: 3), "<a x='1' y='2' z='3'/>"),
         (XMLLimits(maxTextLength: 6), "<a>123456<b/>123456</a>"),
         (XMLLimits(maxNamespaceDeclarations: 2), "<a xmlns:a='urn:a'><b xmlns:b='urn:b'/><c xmlns:c='urn:c'/></a>"),
