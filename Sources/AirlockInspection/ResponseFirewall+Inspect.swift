@@ -239,6 +239,9 @@ extension ResponseFirewall {
             let location = first?.instanceLocation ?? ""
             let keyword = first.map { Self.keyword(of: $0.keywordLocation) } ?? "schema"
             let detail = "\(location.isEmpty ? "/" : location): \(first?.message ?? "does not match the schema") (at \(first?.keywordLocation ?? "#"))"
+            if keyword == Violation.budgetKeyword {
+                return violation(.jsonLimitExceeded, detail, location: location.isEmpty ? "/" : location, keyword: keyword)
+            }
             if removedCount > 0 {
                 return violation(.schemaViolation, "still invalid after stripping undeclared properties: " + detail,
                                  location: location.isEmpty ? "/" : location, keyword: keyword)

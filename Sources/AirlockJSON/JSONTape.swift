@@ -57,7 +57,7 @@ public final class JSONTape: @unchecked Sendable {
         try input.withUnsafeBufferPointer { inp in
             try side.withUnsafeBufferPointer { sd in
                 try withExtendedLifetime(self) {
-                    try body(TapeView(nodes: UnsafePointer(nodes), input: inp.baseAddress, side: sd.baseAddress))
+                    try body(TapeView(nodes: UnsafePointer(nodes), input: inp.baseAddress, side: sd.baseAddress, nodeCount: nodeCount))
                 }
             }
         }
@@ -102,6 +102,8 @@ struct TapeView {
     let nodes: UnsafePointer<UInt64>
     let input: UnsafePointer<UInt8>?
     let side: UnsafePointer<UInt8>?
+    /// How many nodes the document has (what bounds the work of validating it).
+    let nodeCount: Int
 
     @inline(__always) func kind(_ i: Int) -> JSONTape.Kind {
         JSONTape.Kind(rawValue: nodes[i] >> 61).unsafelyUnwrapped

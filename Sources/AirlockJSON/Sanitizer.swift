@@ -48,6 +48,10 @@ public struct Sanitizer: Sendable {
         let limit: Int
         var pointers: [String] = []
         var count = 0
+        /// Schema evaluations the pass's branch probes (`matches`) spent: one budget for the whole
+        /// pass (see `ValidationRun.budget`), not one per probe, which a document of many nested
+        /// values would multiply.
+        var steps = 0
 
         mutating func add(_ path: [String], _ key: String) {
             count += 1
@@ -59,7 +63,7 @@ public struct Sanitizer: Sendable {
                removed: inout Removed) -> JSONValue {
         guard depth < JSONParser.hardMaxDepth else { return value }
         var nodes: [SchemaNode] = []
-        for r in roots { expand(r, at, view, &nodes, depth: 0) }
+        for r in roots { expand(r, at, view, &nodes, depth: 0, steps: &removed.steps) }
         switch value {
         case let .object(entries):
             let constrains = nodes.contains {
@@ -124,31 +128,33 @@ public struct Sanitizer: Sendable {
     }
 
     /// Collects `n` and every in-place subschema that applies to the value at tape position `at`.
-    func expand(_ n: SchemaNode, _ at: Int, _ view: TapeView, _ out: inout [SchemaNode], depth: Int) {
+    func expand(_ n: SchemaNode, _ at: Int, _ view: TapeView, _ out: inout [SchemaNode], depth: Int, steps: inout Int) {
         guard depth < 64, !out.contains(where: { $0 === n }) else { return }
         out.append(n)
-        for r in [n.ref, n.dynamicRef, n.recursiveRef] { if let r { expand(r, at, view, &out, depth: depth + 1) } }
-        for s in n.allOf { expand(s, at, view, &out, depth: depth + 1) }
-        for s in n.anyOf where matches(s, at, view) { expand(s, at, view, &out, depth: depth + 1) }
-        for s in n.oneOf where matches(s, at, view) { expand(s, at, view, &out, depth: depth + 1) }
+        for r in [n.ref, n.dynamicRef, n.recursiveRef] { if let r { expand(r, at, view, &out, depth: depth + 1, steps: &steps) } }
+        for s in n.allOf { expand(s, at, view, &out, depth: depth + 1, steps: &steps) }
+        for s in n.anyOf where matches(s, at, view, steps: &steps) { expand(s, at, view, &out, depth: depth + 1, steps: &steps) }
+        for s in n.oneOf where matches(s, at, view, steps: &steps) { expand(s, at, view, &out, depth: depth + 1, steps: &steps) }
         if let c = n.ifSchema {
-            if matches(c, at, view) {
-                expand(c, at, view, &out, depth: depth + 1)
-                if let t = n.thenSchema { expand(t, at, view, &out, depth: depth + 1) }
+            if matches(c, at, view, steps: &steps) {
+                expand(c, at, view, &out, depth: depth + 1, steps: &steps)
+                if let t = n.thenSchema { expand(t, at, view, &out, depth: depth + 1, steps: &steps) }
             } else if let e = n.elseSchema {
-                expand(e, at, view, &out, depth: depth + 1)
+                expand(e, at, view, &out, depth: depth + 1, steps: &steps)
             }
         }
         if view.kind(at) == .object {
             for (name, s) in n.dependentSchemas where view.member(at, name) != nil {
-                expand(s, at, view, &out, depth: depth + 1)
+                expand(s, at, view, &out, depth: depth + 1, steps: &steps)
             }
         }
     }
 
-    func matches(_ n: SchemaNode, _ at: Int, _ view: TapeView) -> Bool {
+    func matches(_ n: SchemaNode, _ at: Int, _ view: TapeView, steps: inout Int) -> Bool {
         var run = ValidationRun(view: view, tracking: schema.usesUnevaluated, dynamic: schema.usesDynamicScope, options: .init())
         run.quiet = 1
+        run.steps = steps
+        defer { steps = run.steps }
         var ev = Evaluated()
         return run.validate(n, at, &ev)
     }

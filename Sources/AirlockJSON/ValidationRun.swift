@@ -15,6 +15,14 @@ struct ValidationRun {
     /// (e.g. `{"$ref": "#"}`) fails cleanly instead of exhausting the stack.
     var depth = 0
     static let maxDepth = 400
+    /// Schema evaluations so far, and how many one pass may make. Nested `oneOf`/`anyOf` branches
+    /// that re-validate the same values (a recursive schema whose branches share a base) can cost
+    /// twice as much per level of nesting: 30 levels of a document a hostile upstream wrote would be
+    /// 2^30 evaluations. The budget (64 per document node, at least 2^20) is far above what real
+    /// schemas need; past it the pass fails closed.
+    var steps = 0
+    let budget: Int
+    var exhausted = false
 
     init(view: TapeView, tracking: Bool, dynamic: Bool, options: ValidationOptions) {
         self.view = view
@@ -22,6 +30,7 @@ struct ValidationRun {
         self.dynamic = dynamic
         self.collectAll = options.collectAll
         self.formatAssertion = options.formatAssertion
+        self.budget = max(1 << 20, view.nodeCount &* 64)
     }
 
     /// Stop at the first failure unless collecting every violation at top level.
@@ -50,6 +59,16 @@ struct ValidationRun {
         // OpenAPI 3.0 `nullable: true`: null is allowed whatever else the schema says.
         let kind = view.kind(v)
         if n.nullable, kind == .null { return true }
+        steps &+= 1
+        if steps > budget {
+            if !exhausted {
+                // Recorded even while probing a branch: it decides the whole pass.
+                exhausted = true
+                violations.append(Violation(instanceLocation: "", keywordLocation: n.location + "/" + Violation.budgetKeyword,
+                                            message: "validation needed more than \(budget) schema evaluations (nested oneOf/anyOf branches re-validating the same values), so the document is refused"))
+            }
+            return false
+        }
         if depth >= ValidationRun.maxDepth {
             report(n, "", "schema evaluation nests deeper than \(ValidationRun.maxDepth) (reference loop?)")
             return false

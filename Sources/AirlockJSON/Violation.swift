@@ -14,6 +14,10 @@ public struct Violation: Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The last keyword of the violation a pass records when it runs out of its work budget (see
+    /// `ValidationRun.budget`): the document is refused for what it costs, not for what it says.
+    public static let budgetKeyword = "validation_budget"
+
     /// "pointer: message".
     public var description: String { "\(instanceLocation.isEmpty ? "/" : instanceLocation): \(message)" }
 }

@@ -1,0 +1,40 @@
+import Testing
+@testable import AirlockJSON
+
+/// A recursive schema whose `oneOf` branches share a base re-validates each nested value once per
+/// branch, so the work doubles at every level a hostile upstream nests: 30 levels are 2^30
+/// evaluations (minutes), whether the document is valid or not. One validation pass has a budget
+/// (64 evaluations per document node, at least 2^20); past it the pass fails closed with the
+/// `validation_budget` keyword (`json_limit_exceeded` in the proxy), and so does `strip_unknown`.
+@Suite struct ValidationBudgetTests {
+    static let schema = #"""
+    {"$defs": {
+       "children": {"type": "array", "items": {"$ref": "#/$defs/pet"}},
+       "cat": {"type": "object", "properties": {"children": {"$ref": "#/$defs/children"}, "kind": {"const": "cat"}}},
+       "dog": {"type": "object", "properties": {"children": {"$ref": "#/$defs/children"}, "kind": {"const": "dog"}}},
+       "pet": {"oneOf": [{"$ref": "#/$defs/cat"}, {"$ref": "#/$defs/dog"}]}},
+     "$ref": "#/$defs/pet"}
+    """#
+
+    /// `levels` cats, each the only child of the one above, `children` before the `kind` that tells
+    /// the branches apart (members are checked in the document's order).
+    static func nested(_ levels: Int) -> String {
+        var doc = #"{"kind": "cat"}"#
+        for _ in 1..<levels { doc = #"{"children": ["# + doc + #"], "kind": "cat"}"# }
+        return doc
+    }
+
+    @Test(.timeLimit(.minutes(1))) func exponentialBranchingIsRefusedNotRun() throws {
+        let compiled = try CompiledSchema(schema: try JSONParser().parse(Self.schema))
+        // Shallow nesting is well within the budget, and valid.
+        #expect(compiled.validate(try JSONParser().parseTape(Array(Self.nested(8).utf8))).isValid)
+        let deep = try JSONParser().parseTape(Array(Self.nested(30).utf8))
+        let result = compiled.validate(deep)
+        #expect(!result.isValid)
+        #expect(result.violations.first?.keywordLocation.hasSuffix("/" + Violation.budgetKeyword) == true, "\(result.violations)")
+        #expect(!compiled.isValid(deep))
+        // strip_unknown probes the same branches: one budget for its whole pass.
+        let value = try JSONParser().parse(Self.nested(30))
+        _ = Sanitizer(schema: compiled).stripUnknown(value)
+    }
+}
