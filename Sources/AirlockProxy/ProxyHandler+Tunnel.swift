@@ -89,16 +89,21 @@ extension ProxyHandler {
     private func glue(context: ChannelHandlerContext, record: CallRecord, peer: Channel, address: IPAddress, tunnel: TunnelRoute) {
         let port = tunnel.port
         let entry = TunnelRegistry.Entry(channel: context.channel, record: record, client: tunnelClient.name, tokenDigest: tunnelClient.tokenDigest,
-                                         clientAddress: clientAddress, address: address, port: port)
+                                         clientAddress: clientAddress, address: address, port: port, reported: tunnel.wouldDeny != nil)
         // Tracked before the reload check below: a reload that lands in between finds it in the registry.
         services.tunnels.add(entry)
-        if services.state !== policyState, let denial = TunnelRegistry.refusal(of: entry, under: services.state.policy, addressGuard: services.addressGuard) {
+        var wouldDeny = tunnel.wouldDeny
+        if services.state !== policyState {
             // Decided under a policy that a reload replaced while the connection was being set up.
-            peer.close(promise: nil)
-            refuse(context: context, record: record, denial: Denial(denial.reason, "tunnel refused by a policy reload during its setup: \(denial.detail)"), close: true)
-            return
+            switch TunnelRegistry.verdict(on: entry, under: services.state.policy, addressGuard: services.addressGuard) {
+            case .refuses(let denial):
+                peer.close(promise: nil)
+                refuse(context: context, record: record, denial: Denial(denial.reason, "tunnel refused by a policy reload during its setup: \(denial.detail)"), close: true)
+                return
+            case .reports(let would): wouldDeny = would
+            case .keeps: wouldDeny = nil
+            }
         }
-        let wouldDeny = tunnel.wouldDeny
         let event = record.event(decision: wouldDeny == nil ? "allow" : "report", reason: wouldDeny?.reason,
                                  detail: wouldDeny.map { "\($0.detail); tunnel established" } ?? "tunnel established",
                                  status: 200)

@@ -21,6 +21,18 @@ final class TunnelRegistry: Sendable {
         /// The address the tunnel is connected to.
         let address: IPAddress
         let port: Int
+        /// Whether it opened under `mode: report` with a refusal already recorded.
+        let reported: Bool
+    }
+
+    /// What a policy says of an open tunnel.
+    enum Verdict {
+        /// It would open now.
+        case keeps
+        /// It would open now only because its upstream is in report mode: what enforce mode refuses.
+        case reports(Denial)
+        /// It would be refused.
+        case refuses(Denial)
     }
 
     private let open = NIOLockedValueBox<[ObjectIdentifier: Entry]>([:])
@@ -39,12 +51,26 @@ final class TunnelRegistry: Sendable {
 
     /// Decides every open tunnel again under `policy` (its client, its authority, the address it
     /// is connected to) and closes each one that would now be refused, after auditing the refusal
-    /// (`deny`, with the reason the new policy gives). Returns how many were closed.
+    /// (`deny`, with the reason the new policy gives). One that a report-mode upstream keeps only
+    /// for report mode stays open, audited `report` unless it opened so. Returns how many were closed.
     func revoke(under policy: Policy, addressGuard: AddressGuard, audit: AuditLog) -> Int {
         let entries = open.withLockedValue { Array($0.values) }
         var closed = 0
         for entry in entries {
-            guard let denial = Self.refusal(of: entry, under: policy, addressGuard: addressGuard) else { continue }
+            let denial: Denial
+            switch Self.verdict(on: entry, under: policy, addressGuard: addressGuard) {
+            case .keeps:
+                continue
+            case .reports(let would):
+                if !entry.reported {
+                    audit.record(entry.record.event(
+                        decision: "report", reason: would.reason,
+                        detail: "open tunnel kept (report mode) that the reloaded policy would refuse: \(would.detail)", status: 200)) { _ in }
+                }
+                continue
+            case .refuses(let refusal):
+                denial = refusal
+            }
             closed += 1
             let event = entry.record.event(
                 decision: "deny", reason: denial.reason,
@@ -55,21 +81,21 @@ final class TunnelRegistry: Sendable {
         return closed
     }
 
-    /// Why `policy` would refuse the tunnel of `entry` now; nil if it still allows it.
-    static func refusal(of entry: Entry, under policy: Policy, addressGuard: AddressGuard) -> Denial? {
+    /// What `policy` says of the tunnel of `entry` now.
+    static func verdict(on entry: Entry, under policy: Policy, addressGuard: AddressGuard) -> Verdict {
         let client: String?
         switch policy.clients.reidentify(name: entry.client, tokenDigest: entry.tokenDigest, address: entry.clientAddress) {
-        case .failure(let denial): return denial
+        case .failure(let denial): return .refuses(denial)
         case .success(let name): client = name
         }
         switch Router.tunnel(policy: policy, client: client, authority: entry.record.url) {
         case .deny(let denial, _):
-            return denial
+            return .refuses(denial)
         case .allow(let tunnel):
             if let denial = addressGuard.check(entry.address, port: entry.port, upstream: tunnel.upstream) {
-                return Denial(denial.reason, "\(tunnel.host.text): \(denial.detail)")
+                return .refuses(Denial(denial.reason, "\(tunnel.host.text): \(denial.detail)"))
             }
-            return nil
+            return tunnel.wouldDeny.map { .reports($0) } ?? .keeps
         }
     }
 }

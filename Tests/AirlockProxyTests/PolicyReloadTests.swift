@@ -96,6 +96,9 @@ extension PolicyReloadTests {
           static:
             keep.test: [127.0.0.1]
             drop.test: [127.0.0.1]
+            watch.test: [127.0.0.1]
+        clients:
+          ops: { addresses: [10.9.0.0/16] }
         upstreams:
           keep:
             url: http://keep.test:\(port)
@@ -105,11 +108,17 @@ extension PolicyReloadTests {
             url: http://drop.test:\(port)
             \(dropAllowsTunnels ? "tunnel: allow" : "tunnel: deny")
             allow_addresses: [127.0.0.1/32]
+          watch:
+            url: http://watch.test:\(port)
+            tunnel: allow
+            allow_addresses: [127.0.0.1/32]
+            \(dropAllowsTunnels ? "" : "mode: report\n    clients: [ops]")
         """
     }
 
     /// A tunnel lasts as long as its client likes, so a reload must reach the open ones: those the
-    /// new policy refuses are closed, each with a deny in the audit log; the others carry on.
+    /// new policy refuses are closed, each with a deny in the audit log; the others carry on, and one
+    /// that only report mode keeps is audited `report`.
     @Test func aReloadClosesTheOpenTunnelsItsPolicyRefuses() async throws {
         let upstream = try await TestUpstream { _ in TestUpstream.Response() }
         do {
@@ -125,8 +134,8 @@ extension PolicyReloadTests {
                     try client.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
                     return client.read(until: "}")
                 }
-                let kept = try open("keep.test"), dropped = try open("drop.test")
-                defer { kept.close(); dropped.close() }
+                let kept = try open("keep.test"), dropped = try open("drop.test"), watched = try open("watch.test")
+                defer { kept.close(); dropped.close(); watched.close() }
                 #expect(try roundTrip(kept, "/before-keep").hasPrefix("HTTP/1.1 200"))
                 #expect(try roundTrip(dropped, "/before-drop").hasPrefix("HTTP/1.1 200"))
 
@@ -136,7 +145,8 @@ extension PolicyReloadTests {
                 #expect(dropped.readToEnd().isEmpty)
                 // ...and the other one still carries traffic.
                 #expect(try roundTrip(kept, "/after-keep").hasPrefix("HTTP/1.1 200"))
-                #expect(upstream.requests.map(\.uri) == ["/before-keep", "/before-drop", "/after-keep"])
+                #expect(try roundTrip(watched, "/after-watch").hasPrefix("HTTP/1.1 200"))
+                #expect(upstream.requests.map(\.uri) == ["/before-keep", "/before-drop", "/after-keep", "/after-watch"])
 
                 let events = airlock.auditEvents()
                 let revoked = events.filter { $0["mode"] as? String == "tunnel" && $0["decision"] as? String == "deny" }
@@ -145,6 +155,9 @@ extension PolicyReloadTests {
                 #expect(event["reason"] as? String == "tunnel_not_allowed" && event["upstream"] as? String == "drop", "\(event)")
                 #expect((event["detail"] as? String ?? "").hasPrefix("open tunnel closed by a policy reload"), "\(event)")
                 #expect(event["address"] as? String == "127.0.0.1" && event["status"] as? Int == 403, "\(event)")
+                let reported = try #require(events.first { $0["mode"] as? String == "tunnel" && $0["decision"] as? String == "report" }, "\(events)")
+                #expect(reported["upstream"] as? String == "watch" && reported["reason"] as? String == "client_not_permitted", "\(reported)")
+                #expect((reported["detail"] as? String ?? "").hasPrefix("open tunnel kept (report mode) that the reloaded policy would refuse"), "\(reported)")
                 // A new tunnel there is refused as any would be.
                 let again = try BlockingClient(port: airlock.port)
                 defer { again.close() }
