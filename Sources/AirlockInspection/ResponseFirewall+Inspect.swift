@@ -223,7 +223,11 @@ extension ResponseFirewall {
             var candidate = tape
             var stripped: JSONValue?
             if stripping {
-                let kept = Sanitizer(schema: schema).stripUnknown(tape, removedPointers: &removedPointers, removedCount: &removedCount)
+                guard let kept = Sanitizer(schema: schema).stripUnknown(tape, removedPointers: &removedPointers, removedCount: &removedCount) else {
+                    // Which properties are declared depends on branches the budget did not let it decide.
+                    return violation(.jsonLimitExceeded, "/: deciding which properties the schema declares needed more schema evaluations than the validation budget allows, so the document is refused",
+                                     location: "/", keyword: Violation.budgetKeyword)
+                }
                 if removedCount > 0 {
                     stripped = kept
                     candidate = JSONTape(kept)

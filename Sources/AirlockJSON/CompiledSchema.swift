@@ -43,7 +43,8 @@ public struct CompiledSchema: Sendable {
         tape.withView { view in
             var run = ValidationRun(view: view, tracking: usesUnevaluated, dynamic: usesDynamicScope, options: options)
             var ev = Evaluated()
-            let ok = run.validate(root, 0, &ev)
+            let answer = run.validate(root, 0, &ev)
+            let ok = run.finished(answer)   // a statement of its own: `run.finished(run.validate(…))` reads `run` before the pass
             return ValidationResult(isValid: ok, violations: run.violations)
         }
     }
@@ -59,6 +60,7 @@ public struct CompiledSchema: Sendable {
                                 options: ValidationOptions(formatAssertion: formatAssertion))
         run.quiet = 1
         var ev = Evaluated()
-        return run.validate(root, node, &ev)
+        let answer = run.validate(root, node, &ev)
+        return run.finished(answer)
     }
 }

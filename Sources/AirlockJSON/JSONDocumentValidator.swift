@@ -91,19 +91,23 @@ public struct JSONDocumentValidator: Sendable {
     /// Validates a parsed document.
     public func validate(tape: JSONTape) -> Outcome {
         if !options.collectAll && schema.isValid(tape, formatAssertion: options.formatAssertion) {
-            return .valid(sanitized: sanitized(tape))
+            return sanitized(tape)
         }
         let result = schema.validate(tape, options: ValidationOptions(collectAll: options.collectAll,
                                                                       formatAssertion: options.formatAssertion))
-        if result.isValid { return .valid(sanitized: sanitized(tape)) }
+        if result.isValid { return sanitized(tape) }
         return .invalid(result.violations)
     }
 
-    func sanitized(_ tape: JSONTape) -> [UInt8]? {
-        guard options.stripUnknown else { return nil }
+    /// A valid document's outcome: with `stripUnknown`, its declared part (invalid if deciding what is
+    /// declared ran out of the validation budget).
+    func sanitized(_ tape: JSONTape) -> Outcome {
+        guard options.stripUnknown else { return .valid(sanitized: nil) }
         var pointers: [String] = []
         var count = 0
-        return JSONSerializer.serialize(Sanitizer(schema: schema).stripUnknown(tape, removedPointers: &pointers,
-                                                                               removedCount: &count, limit: 0))
+        guard let kept = Sanitizer(schema: schema).stripUnknown(tape, removedPointers: &pointers, removedCount: &count, limit: 0) else {
+            return .invalid([.budgetExhausted(at: "#", budget: ValidationRun.budget(nodes: tape.nodeCount))])
+        }
+        return .valid(sanitized: JSONSerializer.serialize(kept))
     }
 }

@@ -13,8 +13,10 @@ public struct Sanitizer: Sendable {
         self.schema = schema
     }
 
-    /// Returns `value` minus undeclared properties (meant for values already valid against the schema).
-    public func stripUnknown(_ value: JSONValue) -> JSONValue {
+    /// Returns `value` minus undeclared properties (meant for values already valid against the schema);
+    /// nil when deciding which branches apply ran out of the validation budget (see `ValidationRun.budget`):
+    /// what is declared is then unknown, and the document must be refused rather than cut down.
+    public func stripUnknown(_ value: JSONValue) -> JSONValue? {
         var pointers: [String] = []
         var count = 0
         return stripUnknown(value, removedPointers: &pointers, removedCount: &count, limit: 0)
@@ -22,18 +24,18 @@ public struct Sanitizer: Sendable {
 
     /// As `stripUnknown(_:)`, also listing the JSON Pointers of the first `limit` removed properties
     /// and counting all of them (for the audit log).
-    public func stripUnknown(_ value: JSONValue, removedPointers: inout [String], removedCount: inout Int, limit: Int = 10) -> JSONValue {
+    public func stripUnknown(_ value: JSONValue, removedPointers: inout [String], removedCount: inout Int, limit: Int = 10) -> JSONValue? {
         strip(value, JSONTape(value), removedPointers: &removedPointers, removedCount: &removedCount, limit: limit)
     }
 
     /// As above for a parsed document: the tree is built from the tape, and branches are matched on the tape.
-    public func stripUnknown(_ tape: JSONTape, removedPointers: inout [String], removedCount: inout Int, limit: Int = 10) -> JSONValue {
+    public func stripUnknown(_ tape: JSONTape, removedPointers: inout [String], removedCount: inout Int, limit: Int = 10) -> JSONValue? {
         strip(tape.value, tape, removedPointers: &removedPointers, removedCount: &removedCount, limit: limit)
     }
 
     /// Walks `value` and its tape (the same document, node for node) together: the tree is what is kept,
     /// the tape is what the validator reads to decide which branches apply.
-    func strip(_ value: JSONValue, _ tape: JSONTape, removedPointers: inout [String], removedCount: inout Int, limit: Int) -> JSONValue {
+    func strip(_ value: JSONValue, _ tape: JSONTape, removedPointers: inout [String], removedCount: inout Int, limit: Int) -> JSONValue? {
         var removed = Removed(limit: limit)
         var path: [String] = []
         let out = tape.withView { view in
@@ -41,7 +43,7 @@ public struct Sanitizer: Sendable {
         }
         removedPointers = removed.pointers
         removedCount = removed.count
-        return out
+        return removed.exhausted ? nil : out
     }
 
     struct Removed {
@@ -52,6 +54,8 @@ public struct Sanitizer: Sendable {
         /// pass (see `ValidationRun.budget`), not one per probe, which a document of many nested
         /// values would multiply.
         var steps = 0
+        /// A probe ran out of that budget: which branches apply is unknown from then on.
+        var exhausted = false
 
         mutating func add(_ path: [String], _ key: String) {
             count += 1
@@ -63,7 +67,7 @@ public struct Sanitizer: Sendable {
                removed: inout Removed) -> JSONValue {
         guard depth < JSONParser.hardMaxDepth else { return value }
         var nodes: [SchemaNode] = []
-        for r in roots { expand(r, at, view, &nodes, depth: 0, steps: &removed.steps) }
+        for r in roots { expand(r, at, view, &nodes, depth: 0, steps: &removed.steps, exhausted: &removed.exhausted) }
         switch value {
         case let .object(entries):
             let constrains = nodes.contains {
@@ -128,33 +132,36 @@ public struct Sanitizer: Sendable {
     }
 
     /// Collects `n` and every in-place subschema that applies to the value at tape position `at`.
-    func expand(_ n: SchemaNode, _ at: Int, _ view: TapeView, _ out: inout [SchemaNode], depth: Int, steps: inout Int) {
+    func expand(_ n: SchemaNode, _ at: Int, _ view: TapeView, _ out: inout [SchemaNode], depth: Int, steps: inout Int, exhausted: inout Bool) {
         guard depth < 64, !out.contains(where: { $0 === n }) else { return }
         out.append(n)
-        for r in [n.ref, n.dynamicRef, n.recursiveRef] { if let r { expand(r, at, view, &out, depth: depth + 1, steps: &steps) } }
-        for s in n.allOf { expand(s, at, view, &out, depth: depth + 1, steps: &steps) }
-        for s in n.anyOf where matches(s, at, view, steps: &steps) { expand(s, at, view, &out, depth: depth + 1, steps: &steps) }
-        for s in n.oneOf where matches(s, at, view, steps: &steps) { expand(s, at, view, &out, depth: depth + 1, steps: &steps) }
+        for r in [n.ref, n.dynamicRef, n.recursiveRef] { if let r { expand(r, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted) } }
+        for s in n.allOf { expand(s, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted) }
+        for s in n.anyOf where matches(s, at, view, steps: &steps, exhausted: &exhausted) { expand(s, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted) }
+        for s in n.oneOf where matches(s, at, view, steps: &steps, exhausted: &exhausted) { expand(s, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted) }
         if let c = n.ifSchema {
-            if matches(c, at, view, steps: &steps) {
-                expand(c, at, view, &out, depth: depth + 1, steps: &steps)
-                if let t = n.thenSchema { expand(t, at, view, &out, depth: depth + 1, steps: &steps) }
+            if matches(c, at, view, steps: &steps, exhausted: &exhausted) {
+                expand(c, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted)
+                if let t = n.thenSchema { expand(t, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted) }
             } else if let e = n.elseSchema {
-                expand(e, at, view, &out, depth: depth + 1, steps: &steps)
+                expand(e, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted)
             }
         }
         if view.kind(at) == .object {
             for (name, s) in n.dependentSchemas where view.member(at, name) != nil {
-                expand(s, at, view, &out, depth: depth + 1, steps: &steps)
+                expand(s, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted)
             }
         }
     }
 
-    func matches(_ n: SchemaNode, _ at: Int, _ view: TapeView, steps: inout Int) -> Bool {
+    func matches(_ n: SchemaNode, _ at: Int, _ view: TapeView, steps: inout Int, exhausted: inout Bool) -> Bool {
         var run = ValidationRun(view: view, tracking: schema.usesUnevaluated, dynamic: schema.usesDynamicScope, options: .init())
         run.quiet = 1
         run.steps = steps
-        defer { steps = run.steps }
+        defer {
+            steps = run.steps
+            if run.exhausted { exhausted = true }
+        }
         var ev = Evaluated()
         return run.validate(n, at, &ev)
     }

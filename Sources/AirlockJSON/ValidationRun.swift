@@ -22,7 +22,12 @@ struct ValidationRun {
     /// schemas need; past it the pass fails closed.
     var steps = 0
     let budget: Int
+    /// The budget ran out: the pass's answer is no, whatever a `not`, an `if` or a `oneOf` made of
+    /// the refused evaluations (read it with `validate`'s result: see `finished`).
     var exhausted = false
+
+    /// The pass's answer for a root `validate` that returned `ok`.
+    func finished(_ ok: Bool) -> Bool { ok && !exhausted }
 
     init(view: TapeView, tracking: Bool, dynamic: Bool, options: ValidationOptions) {
         self.view = view
@@ -30,8 +35,11 @@ struct ValidationRun {
         self.dynamic = dynamic
         self.collectAll = options.collectAll
         self.formatAssertion = options.formatAssertion
-        self.budget = max(1 << 20, view.nodeCount &* 64)
+        self.budget = Self.budget(nodes: view.nodeCount)
     }
+
+    /// The budget of a pass over a document of `nodes` tape nodes.
+    static func budget(nodes: Int) -> Int { max(1 << 20, nodes &* 64) }
 
     /// Stop at the first failure unless collecting every violation at top level.
     var stop: Bool { quiet > 0 || !collectAll }
@@ -64,8 +72,7 @@ struct ValidationRun {
             if !exhausted {
                 // Recorded even while probing a branch: it decides the whole pass.
                 exhausted = true
-                violations.append(Violation(instanceLocation: "", keywordLocation: n.location + "/" + Violation.budgetKeyword,
-                                            message: "validation needed more than \(budget) schema evaluations (nested oneOf/anyOf branches re-validating the same values), so the document is refused"))
+                violations.append(.budgetExhausted(at: n.location, budget: budget))
             }
             return false
         }

@@ -18,6 +18,12 @@ public struct Violation: Sendable, Equatable, CustomStringConvertible {
     /// `ValidationRun.budget`): the document is refused for what it costs, not for what it says.
     public static let budgetKeyword = "validation_budget"
 
+    /// The violation of a pass that ran out of its budget at the schema location `at`.
+    static func budgetExhausted(at location: String, budget: Int) -> Violation {
+        Violation(instanceLocation: "", keywordLocation: location + "/" + budgetKeyword,
+                  message: "validation needed more than \(budget) schema evaluations (nested oneOf/anyOf branches re-validating the same values), so the document is refused")
+    }
+
     /// "pointer: message".
     public var description: String { "\(instanceLocation.isEmpty ? "/" : instanceLocation): \(message)" }
 }

@@ -15,11 +15,12 @@ public enum HeaderFilter {
     static let cookieSetters = FieldNames(["set-cookie", "set-cookie2"])
     static let credentials = FieldNames(["authorization", "cookie"])
 
-    /// Whether `name` is one of `names` (lower-case), ignoring ASCII case. Usually `names` is empty
-    /// and nothing is lower-cased; a set, because its size is the peer's to choose (a 128 KiB
+    /// Whether `name` is one of `names` (lower-case), ignoring ASCII case. Usually `names` is empty,
+    /// or small and compared in place; a set, because its size is the peer's to choose (a 128 KiB
     /// `Connection` header lists some 65,000 names, and a scan per field would be quadratic).
     static func name(_ name: String, isIn names: Set<String>) -> Bool {
-        !names.isEmpty && names.contains(name.lowercased())
+        if names.count <= 8 { return names.contains { name.equalsIgnoringASCIICase($0) } }
+        return names.contains(name.lowercased())
     }
 
     /// Fields to send upstream from the client's request fields.
@@ -91,13 +92,14 @@ public enum HeaderFilter {
     }
 
     /// The field names a `Connection` header lists (lower-cased): hop-by-hop too (RFC 9110 §7.6.1).
-    /// Names that are hop-by-hop anyway (the usual `keep-alive`) are left out.
+    /// Names that are hop-by-hop anyway (the usual `keep-alive`) and `close` (an option, reserved as a
+    /// field name) are left out, so the usual answers leave the set empty and filtering compares in place.
     static func connectionNamed(_ headers: [(name: String, value: String)]) -> Set<String> {
         var names: Set<String> = []
         for field in headers where field.name.equalsIgnoringASCIICase("connection") {
             for token in field.value.split(separator: ",") {
                 let name = token.lowercased().trimmingSpaces()
-                if !hopByHop.contains(name) { names.insert(name) }
+                if !hopByHop.contains(name) && name != "close" { names.insert(name) }
             }
         }
         return names

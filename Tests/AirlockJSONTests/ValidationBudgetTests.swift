@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import AirlockJSON
 
@@ -33,8 +34,16 @@ import Testing
         #expect(!result.isValid)
         #expect(result.violations.first?.keywordLocation.hasSuffix("/" + Violation.budgetKeyword) == true, "\(result.violations)")
         #expect(!compiled.isValid(deep))
-        // strip_unknown probes the same branches: one budget for its whole pass.
+        // A refused evaluation is no pass for a `not` around it: the whole pass is refused.
+        let root = try #require(Self.schema.range(of: ##""$ref": "#/$defs/pet"}"##, options: .backwards))
+        let negated = try CompiledSchema(schema: try JSONParser().parse(
+            Self.schema.replacingCharacters(in: root, with: ##""not": {"$ref": "#/$defs/pet"}}"##)))
+        #expect(!negated.validate(deep).isValid && !negated.isValid(deep))
+        #expect(!negated.isValid(try JSONParser().parseTape(Array(Self.nested(8).utf8))), "a shallow cat is a pet, so not-a-pet fails")
+        // strip_unknown probes the same branches: one budget for its whole pass, and when it runs out
+        // the answer is "unknown" (nil), not a document cut down by branches it could not decide.
         let value = try JSONParser().parse(Self.nested(30))
-        _ = Sanitizer(schema: compiled).stripUnknown(value)
+        #expect(Sanitizer(schema: compiled).stripUnknown(value) == nil)
+        #expect(Sanitizer(schema: compiled).stripUnknown(try JSONParser().parse(Self.nested(8))) != nil)
     }
 }
