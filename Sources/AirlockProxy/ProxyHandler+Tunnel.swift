@@ -103,6 +103,7 @@ extension ProxyHandler {
             case .reports(let would): wouldDeny = would
             case .keeps: wouldDeny = nil
             }
+            services.tunnels.mark(context.channel, reported: wouldDeny != nil)
         }
         let event = record.event(decision: wouldDeny == nil ? "allow" : "report", reason: wouldDeny?.reason,
                                  detail: wouldDeny.map { "\($0.detail); tunnel established" } ?? "tunnel established",

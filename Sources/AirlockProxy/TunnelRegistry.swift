@@ -21,8 +21,9 @@ final class TunnelRegistry: Sendable {
         /// The address the tunnel is connected to.
         let address: IPAddress
         let port: Int
-        /// Whether it opened under `mode: report` with a refusal already recorded.
-        let reported: Bool
+        /// Whether the refusal that only report mode lets it past is recorded (when it opened, or at a
+        /// reload since); a reload records it again only after one that allowed it outright.
+        var reported: Bool
     }
 
     /// What a policy says of an open tunnel.
@@ -46,6 +47,11 @@ final class TunnelRegistry: Sendable {
         }
     }
 
+    /// Records whether the tunnel on `channel` has its report-mode refusal recorded.
+    func mark(_ channel: Channel, reported: Bool) {
+        open.withLockedValue { $0[ObjectIdentifier(channel)]?.reported = reported }
+    }
+
     /// How many tunnels are open.
     var count: Int { open.withLockedValue { $0.count } }
 
@@ -60,9 +66,11 @@ final class TunnelRegistry: Sendable {
             let denial: Denial
             switch Self.verdict(on: entry, under: policy, addressGuard: addressGuard) {
             case .keeps:
+                if entry.reported { mark(entry.channel, reported: false) }
                 continue
             case .reports(let would):
                 if !entry.reported {
+                    mark(entry.channel, reported: true)
                     audit.record(entry.record.event(
                         decision: "report", reason: would.reason,
                         detail: "open tunnel kept (report mode) that the reloaded policy would refuse: \(would.detail)", status: 200)) { _ in }

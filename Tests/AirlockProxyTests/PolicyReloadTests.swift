@@ -158,6 +158,10 @@ extension PolicyReloadTests {
                 let reported = try #require(events.first { $0["mode"] as? String == "tunnel" && $0["decision"] as? String == "report" }, "\(events)")
                 #expect(reported["upstream"] as? String == "watch" && reported["reason"] as? String == "client_not_permitted", "\(reported)")
                 #expect((reported["detail"] as? String ?? "").hasPrefix("open tunnel kept (report mode) that the reloaded policy would refuse"), "\(reported)")
+                // Recorded once: the same policy loaded again finds nothing new to say about it.
+                _ = try airlock.reload(policy: Self.tunnelPolicy(port: upstream.port, dropAllowsTunnels: false))
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(airlock.auditEvents().filter { $0["decision"] as? String == "report" }.count == 1)
                 // A new tunnel there is refused as any would be.
                 let again = try BlockingClient(port: airlock.port)
                 defer { again.close() }
