@@ -60,24 +60,9 @@ public enum Router {
         guard url.scheme == "http" || url.scheme == "https" else {
             return .deny(Denial(.schemeNotAllowed, "scheme '\(url.scheme)' is not http or https"), upstream: nil)
         }
-        let candidates = governing(policy, url.host)
-        // First upstream that allows outright wins; then a report-mode pass; else the first refusal.
-        var reported: Route?
-        var firstDenial: (Denial, Upstream)?
-        for upstream in candidates {
-            switch forwardRules(upstream: upstream, url: url, client: client, method: method) {
-            case .allow(let route):
-                if route.wouldDeny == nil { return .allow(route) }
-                if reported == nil { reported = route }
-            case .deny(let denial, _):
-                if firstDenial == nil { firstDenial = (denial, upstream) }
-            }
+        return firstGrant(governing(policy, url.host), host: url.hostString, wouldDeny: \.wouldDeny) { upstream in
+            forwardRules(upstream: upstream, url: url, client: client, method: method)
         }
-        if let reported { return .allow(reported) }
-        guard let (denial, upstream) = firstDenial else {
-            return .deny(Denial(.hostNotAllowed, "no upstream allows host '\(url.hostString)'"), upstream: nil)
-        }
-        return .deny(denial, upstream: upstream)
     }
 
     /// Tunnel mode: `authority` is the CONNECT target `host:port`.
@@ -92,18 +77,22 @@ public enum Router {
         } catch {
             return .deny(Denial(.malformedURL, "CONNECT \(authority): \(error.message)"), upstream: nil)
         }
-        let candidates = governing(policy, host)
-        guard !candidates.isEmpty else {
-            return .deny(Denial(.hostNotAllowed, "no upstream allows host '\(host.text)'"), upstream: nil)
+        return firstGrant(governing(policy, host), host: host.text, wouldDeny: \.wouldDeny) { upstream in
+            tunnelRules(upstream: upstream, host: host, port: port, client: client)
         }
-        // As in forward mode: upstreams that name the host equally specifically each grant what they
-        // grant. The first that allows outright wins; then a report-mode pass; else the first refusal.
-        var reported: TunnelRoute?
+    }
+
+    /// The decision of the upstreams that govern a host (see `governing`), each granting what it
+    /// grants: the first that allows outright wins; then the first report-mode pass (it carries
+    /// its `wouldDeny`); else the first refusal.
+    static func firstGrant<Allowed>(_ candidates: [Upstream], host: String, wouldDeny: (Allowed) -> Denial?,
+                                    _ rules: (Upstream) -> Decision<Allowed>) -> Decision<Allowed> {
+        var reported: Allowed?
         var firstDenial: (Denial, Upstream)?
         for upstream in candidates {
-            switch tunnelRules(upstream: upstream, host: host, port: port, client: client) {
+            switch rules(upstream) {
             case .allow(let route):
-                if route.wouldDeny == nil { return .allow(route) }
+                if wouldDeny(route) == nil { return .allow(route) }
                 if reported == nil { reported = route }
             case .deny(let denial, _):
                 if firstDenial == nil { firstDenial = (denial, upstream) }
@@ -111,7 +100,7 @@ public enum Router {
         }
         if let reported { return .allow(reported) }
         guard let (denial, upstream) = firstDenial else {
-            return .deny(Denial(.hostNotAllowed, "no upstream allows host '\(host.text)'"), upstream: nil)
+            return .deny(Denial(.hostNotAllowed, "no upstream allows host '\(host)'"), upstream: nil)
         }
         return .deny(denial, upstream: upstream)
     }

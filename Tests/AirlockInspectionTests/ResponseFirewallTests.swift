@@ -1,6 +1,7 @@
 import AirlockInspection
 import AirlockJSON
 import AirlockPolicy
+import AirlockTestSupport
 import Foundation
 import Testing
 
@@ -152,20 +153,10 @@ import Testing
     /// A document that costs a recursive schema more evaluations than one pass may make (see
     /// `ValidationBudgetTests`) is refused as a hostile payload, `json_limit_exceeded`.
     @Test func aDocumentThatExhaustsTheValidationBudgetIsALimit() throws {
-        let schema = #"""
-        {"$defs": {
-           "children": {"type": "array", "items": {"$ref": "#/$defs/pet"}},
-           "cat": {"type": "object", "properties": {"children": {"$ref": "#/$defs/children"}, "kind": {"const": "cat"}}},
-           "dog": {"type": "object", "properties": {"children": {"$ref": "#/$defs/children"}, "kind": {"const": "dog"}}},
-           "pet": {"oneOf": [{"$ref": "#/$defs/cat"}, {"$ref": "#/$defs/dog"}]}},
-         "$ref": "#/$defs/pet"}
-        """#
-        let f = try FirewallFixture(upstream: "pets", rules: "- match: { path: \"/**\" }\n  schema: pet.schema.json", files: ["pet.schema.json": schema])
+        let f = try FirewallFixture(upstream: "pets", rules: "- match: { path: \"/**\" }\n  schema: pet.schema.json", files: ["pet.schema.json": HostileDocuments.recursiveOneOfSchema])
         defer { f.remove() }
         let fw = try f.firewall()
-        var doc = #"{"kind": "cat"}"#
-        for _ in 1..<30 { doc = #"{"children": ["# + doc + #"], "kind": "cat"}"# }
-        let verdict = fw.check(f.upstream("pets"), "GET", "/x", body: doc)
+        let verdict = fw.check(f.upstream("pets"), "GET", "/x", body: HostileDocuments.nestedCats(30))
         #expect(verdict.decision == .deny && verdict.denial?.reason == .jsonLimitExceeded && verdict.keyword == "validation_budget", "\(verdict)")
         #expect(fw.check(f.upstream("pets"), "GET", "/x", body: #"{"children": [{"kind": "dog"}], "kind": "cat"}"#).decision == .pass)
     }

@@ -1,3 +1,4 @@
+import AirlockTestSupport
 import Foundation
 import Testing
 @testable import AirlockJSON
@@ -8,22 +9,8 @@ import Testing
 /// (64 evaluations per document node, at least 2^20); past it the pass fails closed with the
 /// `validation_budget` keyword (`json_limit_exceeded` in the proxy), and so does `strip_unknown`.
 @Suite struct ValidationBudgetTests {
-    static let schema = #"""
-    {"$defs": {
-       "children": {"type": "array", "items": {"$ref": "#/$defs/pet"}},
-       "cat": {"type": "object", "properties": {"children": {"$ref": "#/$defs/children"}, "kind": {"const": "cat"}}},
-       "dog": {"type": "object", "properties": {"children": {"$ref": "#/$defs/children"}, "kind": {"const": "dog"}}},
-       "pet": {"oneOf": [{"$ref": "#/$defs/cat"}, {"$ref": "#/$defs/dog"}]}},
-     "$ref": "#/$defs/pet"}
-    """#
-
-    /// `levels` cats, each the only child of the one above, `children` before the `kind` that tells
-    /// the branches apart (members are checked in the document's order).
-    static func nested(_ levels: Int) -> String {
-        var doc = #"{"kind": "cat"}"#
-        for _ in 1..<levels { doc = #"{"children": ["# + doc + #"], "kind": "cat"}"# }
-        return doc
-    }
+    static let schema = HostileDocuments.recursiveOneOfSchema
+    static func nested(_ levels: Int) -> String { HostileDocuments.nestedCats(levels) }
 
     @Test(.timeLimit(.minutes(1))) func exponentialBranchingIsRefusedNotRun() throws {
         let compiled = try CompiledSchema(schema: try JSONParser().parse(Self.schema))
