@@ -50,4 +50,9 @@ public enum SystemDNS {
 public struct SystemDNSError: Error, Sendable, Equatable {
     /// The resolver's message.
     public let message: String
+
+    /// A failure with the resolver's message.
+    public init(message: String) {
+        self.message = message
+    }
 }

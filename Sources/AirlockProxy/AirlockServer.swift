@@ -45,6 +45,8 @@ public final class AirlockServer: Sendable {
     private let configuration: Configuration
     private let group: MultiThreadedEventLoopGroup
     private let engine: CurlEngine
+    /// Recent system resolver answers, kept across reloads (`dns.static` is consulted first).
+    private let dnsCache = DNSCache()
     private let audit: AuditLog
     private let firewall: ResponseFirewall
     private let inspectionPool: NIOThreadPool
@@ -118,7 +120,7 @@ public final class AirlockServer: Sendable {
 
     /// The policy-derived part of the services: resolver, upstream client and redirect handling.
     private func makeState(policy: Policy, firewall: ResponseFirewall, addressGuard: AddressGuard, limiter: CallLimiter, rates: RateLimiter) -> PolicyState {
-        let resolver = Resolver(staticTable: policy.staticDNS)
+        let resolver = Resolver(staticTable: policy.staticDNS, cache: dnsCache)
         let client = UpstreamClient(engine: engine, resolver: resolver, addressGuard: addressGuard, caFile: configuration.caFile)
         return PolicyState(policy: policy, exchange: Exchange(client: client, policy: policy, limiter: limiter, rates: rates), resolver: resolver, firewall: firewall)
     }

@@ -353,7 +353,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             text = "{\"status\":\"\(failing ? "audit_failing" : "ok")\",\"upstreams\":\(policyState.policy.upstreams.count)}\n"
             type = "application/json"
         case "/_airlock/metrics":
-            text = services.audit.metrics.prometheus(inFlight: services.limiter.inUse())
+            text = services.audit.metrics.prometheus(inFlight: services.limiter.inUse()) + (policyState.resolver.cache?.prometheus ?? "")
             type = "text/plain; version=0.0.4; charset=utf-8"
         default:
             return nil

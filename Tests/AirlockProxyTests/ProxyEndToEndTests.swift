@@ -616,6 +616,33 @@ import Testing
         }
     }
 
+    /// Names the policy does not pin (`dns.static`) go to the system resolver, once per name for
+    /// a few seconds: the answer serves the calls after it (each still address-checked), and the
+    /// metrics count lookups and reuses. `localhost` comes from /etc/hosts, so nothing leaves the host.
+    @Test func systemResolverAnswersAreReusedBriefly() async throws {
+        try await Self.run(extra: { api, _ in
+            """
+              local:
+                url: http://localhost:\(api)
+                allow_addresses: [127.0.0.1/32, "::1/128"]
+            """
+        }) { airlock, upstream in
+            func count(_ name: String) throws -> Int? {
+                let lines = try airlock.gateway("/_airlock/metrics").body.split(separator: "\n")
+                return lines.first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ").last ?? "") }
+            }
+            #expect(try count("airlock_dns_lookups_total") == 0)
+            for _ in 0..<3 {
+                let reply = try airlock.gateway("/local/v1/x")
+                #expect(reply.status == 200, "\(reply.status) \(reply.body)")
+            }
+            #expect(try airlock.gateway("/follower/v1/pinned").status == 200, "a dns.static name")
+            #expect(try count("airlock_dns_lookups_total") == 1, "one lookup for three calls to localhost, none for partner.test")
+            #expect(try count("airlock_dns_cache_hits_total") == 2)
+            #expect(upstream.requests.filter { $0.uri == "/v1/x" }.count == 3)
+        }
+    }
+
     /// Fail closed on the audit log too: no call gets its answer without its record. With a log that
     /// cannot be written (/dev/full fails every write, as a full disk does), an allowed answer is
     /// withheld (500 internal_error, connection closed; a relay is cut before its end), refusals
