@@ -43,7 +43,7 @@ public final class DNSCache: @unchecked Sendable {
         }
         if waiting[name] != nil {
             hits += 1
-            waiting[name]!.append(completion)
+            waiting[name, default: []].append(completion)
             lock.unlock()
             return
         }
