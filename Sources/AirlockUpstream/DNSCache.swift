@@ -27,7 +27,8 @@ public final class DNSCache: @unchecked Sendable {
     public init(ttl: Duration = .seconds(5)) {
         self.ttl = ttl
         let (seconds, attoseconds) = ttl.components
-        ttlNanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        // At most a day: a larger one could only overflow the nanoseconds.
+        ttlNanoseconds = UInt64(min(max(0, seconds), 86_400)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 
     /// The addresses of `name`: a fresh answer at once, else after the lookup in flight for it, or a new one.
