@@ -16,7 +16,8 @@ public final class DNSCache: @unchecked Sendable {
     public let ttl: Duration
     private let ttlNanoseconds: UInt64
     private let lock = NSLock()
-    private var answers: [String: (addresses: [IPAddress], expires: UInt64)] = [:]
+    /// Each answer with its expiry and how many times it was handed out since (for the rotation).
+    private var answers: [String: (addresses: [IPAddress], expires: UInt64, served: Int)] = [:]
     private var waiting: [String: [@Sendable (Result<[IPAddress], SystemDNSError>) -> Void]] = [:]
     private var lookups = 0
     private var hits = 0
@@ -38,8 +39,12 @@ public final class DNSCache: @unchecked Sendable {
         lock.lock()
         if let answer = answers[name], answer.expires > now {
             hits += 1
+            // Rotated on each reuse, as a round-robin DNS answer would be: a tunnel connects to the first
+            // address, and a name's tunnels must not all go to one address (a dead one) for the whole ttl.
+            let shift = answer.served % max(1, answer.addresses.count)
+            answers[name]?.served = answer.served &+ 1
             lock.unlock()
-            completion(.success(answer.addresses))
+            completion(.success(shift == 0 ? answer.addresses : Array(answer.addresses[shift...] + answer.addresses[..<shift])))
             return
         }
         if waiting[name] != nil {
@@ -60,7 +65,7 @@ public final class DNSCache: @unchecked Sendable {
                     answers = answers.filter { $0.value.expires > now }
                     if answers.count >= Self.capacity { answers.removeAll(keepingCapacity: true) }
                 }
-                answers[name] = (addresses, DispatchTime.now().uptimeNanoseconds &+ ttlNanoseconds)
+                answers[name] = (addresses, DispatchTime.now().uptimeNanoseconds &+ ttlNanoseconds, 1)
             }
             lock.unlock()
             for caller in callers { caller(result) }

@@ -6,7 +6,7 @@ import Testing
 @testable import AirlockUpstream
 
 /// The cache in front of the system resolver: concurrent resolutions of a name share one lookup,
-/// a fresh answer is reused, a failure is not kept, and an answer expires. (The lookup here is a
+/// a fresh answer is reused (its addresses in turn), a failure is not kept, and an answer expires. (The lookup here is a
 /// function the test controls, as a slow resolver cannot be made on loopback; the end-to-end test
 /// `systemResolverAnswersAreReusedBriefly` uses the real one.)
 @Suite struct DNSCacheTests {
@@ -28,15 +28,23 @@ import Testing
         #expect(started.withLock { $0 } == 1 && answered.withLock { $0.count } == 11, "a fresh answer is reused at once")
         #expect(cache.counts.lookups == 1 && cache.counts.hits == 10)
 
+        // Several addresses are handed out in turn, as round-robin DNS would.
+        let a = try #require(IPAddress("93.184.215.1")), b = try #require(IPAddress("93.184.215.2")), c = try #require(IPAddress("93.184.215.3"))
+        let firsts = Mutex<[IPAddress]>([])
+        cache.resolve("many.example.com", lookup: lookup) { result in firsts.withLock { $0.append((try? result.get())?.first ?? a) } }
+        pending.withLock { $0.removeFirst() }(.success([a, b, c]))
+        for _ in 0..<3 { cache.resolve("many.example.com", lookup: lookup) { result in firsts.withLock { $0.append((try? result.get())?.first ?? a) } } }
+        #expect(firsts.withLock { $0 } == [a, b, c, a])
+
         // A failure reaches its callers and is not kept.
         cache.resolve("down.example.com", lookup: lookup) { _ in }
         pending.withLock { $0.removeFirst() }(.failure(SystemDNSError(message: "no such name")))
         cache.resolve("down.example.com", lookup: lookup) { _ in }
-        #expect(started.withLock { $0 } == 3)
+        #expect(started.withLock { $0 } == 4, "api, many, and down twice")
 
         // An answer expires after the ttl.
         try await Task.sleep(for: .milliseconds(400))
         cache.resolve("api.example.com", lookup: lookup) { _ in }
-        #expect(started.withLock { $0 } == 4)
+        #expect(started.withLock { $0 } == 5)
     }
 }
