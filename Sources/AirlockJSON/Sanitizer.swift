@@ -43,19 +43,23 @@ public struct Sanitizer: Sendable {
         }
         removedPointers = removed.pointers
         removedCount = removed.count
-        return removed.exhausted ? nil : out
+        return removed.probes.exhausted ? nil : out
+    }
+
+    /// The validation budget of a pass's branch probes: one for the whole pass (see
+    /// `ValidationRun.budget`), not one per probe, which a document of many nested values would multiply.
+    struct Probes {
+        var steps = 0
+        /// A probe ran out of the budget: which branches apply is unknown from then on.
+        var exhausted = false
     }
 
     struct Removed {
         let limit: Int
         var pointers: [String] = []
         var count = 0
-        /// Schema evaluations the pass's branch probes (`matches`) spent: one budget for the whole
-        /// pass (see `ValidationRun.budget`), not one per probe, which a document of many nested
-        /// values would multiply.
-        var steps = 0
-        /// A probe ran out of that budget: which branches apply is unknown from then on.
-        var exhausted = false
+        /// What the pass's branch probes (`matches`) spent of the validation budget.
+        var probes = Probes()
 
         mutating func add(_ path: [String], _ key: String) {
             count += 1
@@ -67,7 +71,7 @@ public struct Sanitizer: Sendable {
                removed: inout Removed) -> JSONValue {
         guard depth < JSONParser.hardMaxDepth else { return value }
         var nodes: [SchemaNode] = []
-        for r in roots { expand(r, at, view, &nodes, depth: 0, steps: &removed.steps, exhausted: &removed.exhausted) }
+        for r in roots { expand(r, at, view, &nodes, depth: 0, probes: &removed.probes) }
         switch value {
         case let .object(entries):
             let constrains = nodes.contains {
@@ -132,35 +136,35 @@ public struct Sanitizer: Sendable {
     }
 
     /// Collects `n` and every in-place subschema that applies to the value at tape position `at`.
-    func expand(_ n: SchemaNode, _ at: Int, _ view: TapeView, _ out: inout [SchemaNode], depth: Int, steps: inout Int, exhausted: inout Bool) {
+    func expand(_ n: SchemaNode, _ at: Int, _ view: TapeView, _ out: inout [SchemaNode], depth: Int, probes: inout Probes) {
         guard depth < 64, !out.contains(where: { $0 === n }) else { return }
         out.append(n)
-        for r in [n.ref, n.dynamicRef, n.recursiveRef] { if let r { expand(r, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted) } }
-        for s in n.allOf { expand(s, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted) }
-        for s in n.anyOf where matches(s, at, view, steps: &steps, exhausted: &exhausted) { expand(s, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted) }
-        for s in n.oneOf where matches(s, at, view, steps: &steps, exhausted: &exhausted) { expand(s, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted) }
+        for r in [n.ref, n.dynamicRef, n.recursiveRef] { if let r { expand(r, at, view, &out, depth: depth + 1, probes: &probes) } }
+        for s in n.allOf { expand(s, at, view, &out, depth: depth + 1, probes: &probes) }
+        for s in n.anyOf where matches(s, at, view, probes: &probes) { expand(s, at, view, &out, depth: depth + 1, probes: &probes) }
+        for s in n.oneOf where matches(s, at, view, probes: &probes) { expand(s, at, view, &out, depth: depth + 1, probes: &probes) }
         if let c = n.ifSchema {
-            if matches(c, at, view, steps: &steps, exhausted: &exhausted) {
-                expand(c, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted)
-                if let t = n.thenSchema { expand(t, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted) }
+            if matches(c, at, view, probes: &probes) {
+                expand(c, at, view, &out, depth: depth + 1, probes: &probes)
+                if let t = n.thenSchema { expand(t, at, view, &out, depth: depth + 1, probes: &probes) }
             } else if let e = n.elseSchema {
-                expand(e, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted)
+                expand(e, at, view, &out, depth: depth + 1, probes: &probes)
             }
         }
         if view.kind(at) == .object {
             for (name, s) in n.dependentSchemas where view.member(at, name) != nil {
-                expand(s, at, view, &out, depth: depth + 1, steps: &steps, exhausted: &exhausted)
+                expand(s, at, view, &out, depth: depth + 1, probes: &probes)
             }
         }
     }
 
-    func matches(_ n: SchemaNode, _ at: Int, _ view: TapeView, steps: inout Int, exhausted: inout Bool) -> Bool {
+    func matches(_ n: SchemaNode, _ at: Int, _ view: TapeView, probes: inout Probes) -> Bool {
         var run = ValidationRun(view: view, tracking: schema.usesUnevaluated, dynamic: schema.usesDynamicScope, options: .init())
         run.quiet = 1
-        run.steps = steps
+        run.steps = probes.steps
         defer {
-            steps = run.steps
-            if run.exhausted { exhausted = true }
+            probes.steps = run.steps
+            if run.exhausted { probes.exhausted = true }
         }
         var ev = Evaluated()
         return run.validate(n, at, &ev)

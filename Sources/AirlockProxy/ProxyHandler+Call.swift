@@ -67,12 +67,8 @@ extension ProxyHandler {
             if failure.clientGone {
                 // Nobody to answer: the record says what the policy decided and that the client left
                 // first; 499 (nginx's "client closed request") stands for the answer nobody got.
-                let wouldDeny = route.wouldDeny ?? failure.wouldDeny
-                var details = wouldDeny.map { [$0.detail] } ?? []
-                if failure.chain.count > 1 {
-                    details.append(Self.redirectChain(failure.chain))
-                }
-                details.append(failure.denial.detail)
+                let (wouldDeny, found) = Self.requestFindings(route: route, reported: failure.wouldDeny, chain: failure.chain)
+                let details = found + [failure.denial.detail]
                 let event = record.event(
                     decision: wouldDeny == nil ? "allow" : "report", reason: wouldDeny?.reason,
                     detail: details.joined(separator: "; "), status: Self.clientClosedStatus)
@@ -140,23 +136,24 @@ extension ProxyHandler {
         }
     }
 
-    /// The detail that names a followed redirect chain: every URL asked, in order, query values redacted.
-    static func redirectChain(_ urls: [String]) -> String {
-        "followed \(urls.count - 1) redirect(s): " + urls.map(Redaction.url).joined(separator: " → ")
-    }
-
     /// The audit status of a call whose client left before any answer (nginx's convention).
     static let clientClosedStatus = 499
 
     /// What the request side contributes to the audit event: the refusal report mode let through
-    /// (the route's, else a redirect's) and the details worth recording, redirects included.
-    static func requestFindings(route: Route, outcome: ExchangeResult) -> (wouldDeny: Denial?, details: [String]) {
-        let wouldDeny = route.wouldDeny ?? outcome.wouldDeny
+    /// (the route's, else `reported`, a redirect hop's) and the details worth recording, the redirect
+    /// chain included (`chain`: every URL asked, in order; one URL is no redirect).
+    static func requestFindings(route: Route, reported: Denial?, chain: [String]) -> (wouldDeny: Denial?, details: [String]) {
+        let wouldDeny = route.wouldDeny ?? reported
         var details: [String] = wouldDeny.map { [$0.detail] } ?? []
-        if outcome.redirects > 0 {
-            details.append(Self.redirectChain(outcome.via + [outcome.route.url.description]))
+        if chain.count > 1 {
+            details.append("followed \(chain.count - 1) redirect(s): " + chain.map(Redaction.url).joined(separator: " → "))
         }
         return (wouldDeny, details)
+    }
+
+    /// The same for a call that got an answer.
+    static func requestFindings(route: Route, outcome: ExchangeResult) -> (wouldDeny: Denial?, details: [String]) {
+        requestFindings(route: route, reported: outcome.wouldDeny, chain: outcome.via + [outcome.route.url.description])
     }
 
     /// Sends the head of a relayed response (on the loop, before any of its body).

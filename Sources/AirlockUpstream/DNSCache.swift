@@ -13,7 +13,6 @@ import Foundation
 /// at connect time. Failures are not kept.
 public final class DNSCache: @unchecked Sendable {
     /// How long an answer is reused.
-    public let ttl: Duration
     private let ttlNanoseconds: UInt64
     private let lock = NSLock()
     /// Each answer with its expiry and how many times it was handed out since (for the rotation).
@@ -26,7 +25,6 @@ public final class DNSCache: @unchecked Sendable {
 
     /// A cache that reuses answers for `ttl` (5 s by default).
     public init(ttl: Duration = .seconds(5)) {
-        self.ttl = ttl
         let (seconds, attoseconds) = ttl.components
         // At most a day: a larger one could only overflow the nanoseconds.
         ttlNanoseconds = UInt64(min(max(0, seconds), 86_400)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
