@@ -13,7 +13,6 @@ public enum HeaderFilter {
     ])
     static let rebuiltOnRequest = FieldNames(["host", "content-length", "expect"])
     static let cookieSetters = FieldNames(["set-cookie", "set-cookie2"])
-    static let credentials = FieldNames(["authorization", "cookie"])
 
     /// Whether `name` is one of `names` (lower-case), ignoring ASCII case. Usually `names` is empty,
     /// or small and compared in place; a set, because its size is the peer's to choose (a 128 KiB
@@ -80,7 +79,7 @@ public enum HeaderFilter {
 
     /// The fields that go on to a redirect hop at another origin.
     public static func crossOrigin(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
-        headers.filter { crossOriginSafe.contains($0.name) && !credentials.contains($0.name) }
+        headers.filter { crossOriginSafe.contains($0.name) }   // no credential is among them
     }
 
     /// Fields that describe a request body, dropped when a redirect turns the call into a GET without one.
