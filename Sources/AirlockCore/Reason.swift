@@ -16,6 +16,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
     case pathNotAllowed = "path_not_allowed"
     case tunnelNotAllowed = "tunnel_not_allowed"
     case clientNotPermitted = "client_not_permitted"
+    case sniMismatch = "sni_mismatch"
     // 404: a gateway path names no upstream.
     case unknownUpstream = "unknown_upstream"
     // 407, 408, 413, 429
@@ -50,7 +51,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
         switch self {
         case .malformedRequest, .malformedURL: 400
         case .hostNotAllowed, .addressForbidden, .schemeNotAllowed, .portNotAllowed,
-             .methodNotAllowed, .pathNotAllowed, .tunnelNotAllowed, .clientNotPermitted: 403
+             .methodNotAllowed, .pathNotAllowed, .tunnelNotAllowed, .clientNotPermitted, .sniMismatch: 403
         case .unknownUpstream: 404
         case .clientUnauthenticated: 407
         case .requestTimeout: 408
@@ -78,6 +79,7 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
         case .pathNotAllowed: "the path is not in the upstream's paths, or climbs out of its base path"
         case .tunnelNotAllowed: "CONNECT is refused unless the upstream says tunnel: allow"
         case .clientNotPermitted: "this client may not use this upstream"
+        case .sniMismatch: "a tunnel's TLS ClientHello names another server than its CONNECT host (or none, or hides it with ECH)"
         case .unknownUpstream: "the gateway path names no upstream"
         case .clientUnauthenticated: "the client did not authenticate to Airlock"
         case .requestTimeout: "the request head did not arrive in time (10 s from its first byte: slowloris), or its body trickles or stopped"

@@ -107,7 +107,7 @@ public enum Router {
 
     /// One upstream's tunnel rules: `tunnel: allow`, its ports, then its clients (which `mode: report` reports).
     static func tunnelRules(upstream: Upstream, host: TargetURL.Host, port: Int, client: Caller) -> Decision<TunnelRoute> {
-        guard upstream.tunnel else {
+        guard upstream.tunnel != .deny else {
             return .deny(Denial(.tunnelNotAllowed, "upstream '\(upstream.name)' does not allow CONNECT tunnels (tunnel: deny); use gateway mode so responses can be checked"), upstream: upstream)
         }
         guard upstream.ports.contains(port) else {

@@ -14,6 +14,15 @@ public final class Upstream: Sendable {
     public enum Redirects: String, Sendable, CaseIterable { case block, follow }
     /// What happens to a response that no `responses` rule matches.
     public enum Unmatched: String, Sendable, CaseIterable { case allow, block }
+    /// Whether CONNECT tunnels (no body inspection) are permitted, and what they may carry.
+    public enum Tunnel: String, Sendable, CaseIterable {
+        /// Refused (`tunnel_not_allowed`).
+        case deny
+        /// TLS only, and the client's ClientHello must name the host it asked to connect to.
+        case allow
+        /// Any bytes, unseen (for protocols other than TLS; the server name is not checked).
+        case opaque
+    }
 
     /// The name used in gateway paths (`/<name>/...`) and in audit events.
     public let name: String
@@ -29,8 +38,8 @@ public final class Upstream: Sendable {
     public let methods: Set<String>
     /// Allowed paths below the base path.
     public let paths: [PathPattern]
-    /// Whether CONNECT tunnels (no body inspection) are permitted.
-    public let tunnel: Bool
+    /// Whether CONNECT tunnels are permitted, and what they may carry.
+    public let tunnel: Tunnel
     /// Enforce or report.
     public let mode: Mode
     /// The only exception to the special-purpose address block, for this upstream alone.
@@ -56,7 +65,7 @@ public final class Upstream: Sendable {
     /// Creates a validated upstream (the loader is the only caller outside tests).
     public init(
         name: String, url: TargetURL, hosts: [HostPattern], ports: Set<Int>, methods: Set<String>,
-        paths: [PathPattern], tunnel: Bool, mode: Mode, allowAddresses: [CIDR], redirects: Redirects,
+        paths: [PathPattern], tunnel: Tunnel, mode: Mode, allowAddresses: [CIDR], redirects: Redirects,
         limits: Limits, responses: [ResponseRule] = [], unmatched: Unmatched = .allow, allowSetCookie: Bool = false,
         clients: (names: Set<String>, authenticate: Bool)? = nil, source: String
     ) {

@@ -42,7 +42,7 @@ enum UpstreamParser {
         var ports: Set<Int> = []
         var methods: Set<String> = ["GET", "HEAD"]
         var paths: [PathPattern] = [PathPattern("/**")!]
-        var tunnel = false
+        var tunnel = Upstream.Tunnel.deny
         var mode = Upstream.Mode.enforce
         var allow: [CIDR] = []
         var redirects = defaults.redirects
@@ -92,7 +92,7 @@ enum UpstreamParser {
                     }
                 }
             case "tunnel":
-                if let t = reader.choice(value, context: kctx, [("allow", true), ("deny", false)]) { tunnel = t }
+                if let t: Upstream.Tunnel = reader.choice(value, context: kctx) { tunnel = t }
             case "mode":
                 if let m: Upstream.Mode = reader.choice(value, context: kctx) { mode = m }
             case "allow_addresses":

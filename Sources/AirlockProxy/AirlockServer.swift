@@ -111,7 +111,7 @@ public final class AirlockServer: Sendable {
             $0 = ProxyServices(
                 state: state, limiter: limiter, rates: rates, addressGuard: addressGuard, audit: audit, inspectionPool: inspectionPool,
                 loops: Array(group.makeIterator()),
-                bodyPace: (grace: UInt64(configuration.headTimeout.nanoseconds), minRate: configuration.bodyMinRate))
+                headTimeout: configuration.headTimeout, bodyMinRate: configuration.bodyMinRate)
         }
         channel.withLockedValue { $0 = server }
         try await server.setOption(.autoRead, value: true).get()

@@ -127,6 +127,13 @@ extension ProxyHandler {
             context.writeAndFlush(NIOAny(ok), promise: nil)
             let (local, remote) = GlueHandler.matchedPair()
             do {
+                if tunnel.upstream.tunnel == .allow {
+                    let services = handler.services
+                    let gate = TLSNameGate(host: tunnel.host, record: record, report: tunnel.upstream.mode == .report,
+                                           audit: services.audit, deadline: services.helloTimeout)
+                    try pipeline.addHandler(gate)
+                    try peer.pipeline.syncOperations.addHandler(TLSAnswerWatch(gate: gate))
+                }
                 try pipeline.addHandler(local)
                 try peer.pipeline.syncOperations.addHandler(remote)
             } catch {

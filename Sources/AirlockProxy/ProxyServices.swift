@@ -59,13 +59,17 @@ final class ProxyServices: Sendable {
     /// A request body must arrive at `minRate` bytes per second on average once `grace` ns have
     /// passed since its head (a body trickled in to hold a connection is refused).
     let bodyPace: (grace: UInt64, minRate: Int)
+    /// How long a `tunnel: allow` tunnel's client has to send its TLS ClientHello (the head timeout:
+    /// both are the time a client has to say what it wants).
+    let helloTimeout: TimeAmount
 
     init(state: PolicyState, limiter: CallLimiter, rates: RateLimiter, addressGuard: AddressGuard, audit: AuditLog,
-         inspectionPool: NIOThreadPool, loops: [EventLoop], bodyPace: (grace: UInt64, minRate: Int)) {
+         inspectionPool: NIOThreadPool, loops: [EventLoop], headTimeout: TimeAmount, bodyMinRate: Int) {
         self.current = NIOLockedValueBox(state)
         self.limiter = limiter
         self.rates = rates
-        self.bodyPace = bodyPace
+        self.bodyPace = (grace: UInt64(headTimeout.nanoseconds), minRate: bodyMinRate)
+        self.helloTimeout = headTimeout
         self.inspectionPool = inspectionPool
         self.inboxes = Dictionary(loops.map { (ObjectIdentifier($0), LoopInbox(loop: $0)) }, uniquingKeysWith: { a, _ in a })
         self.addressGuard = addressGuard

@@ -21,7 +21,7 @@ extension Airlock {
             }
             for upstream in policy.upstreams {
                 let hosts = upstream.hosts.map(\.description).joined(separator: ", ")
-                print("  \(upstream.name): \(upstream.url) hosts [\(hosts)] methods \(upstream.methods.sorted()) mode \(upstream.mode.rawValue) tunnel \(upstream.tunnel ? "allow" : "deny") redirects \(upstream.redirects.rawValue)")
+                print("  \(upstream.name): \(upstream.url) hosts [\(hosts)] methods \(upstream.methods.sorted()) mode \(upstream.mode.rawValue) tunnel \(upstream.tunnel.rawValue) redirects \(upstream.redirects.rawValue)")
                 print("    limits: \(upstream.limits.summary)")
                 print("    clients: " + (upstream.clients.map { "[\($0.sorted().joined(separator: ", "))]" } ?? "any"))
                 for rule in upstream.responses {

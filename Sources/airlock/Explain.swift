@@ -59,6 +59,11 @@ extension Airlock {
                 case .allow(let route):
                     (host, port, upstream) = (route.host, route.port, route.upstream)
                     if let would = route.wouldDeny { note = "report: would deny \(would)" }
+                    switch (upstream.tunnel, host) {
+                    case (.opaque, _): responses = "not inspected (tunnel: opaque carries any bytes; the TLS server name is not checked)"
+                    case (_, .name(let name)): responses = "not inspected; TLS only, its ClientHello must name '\(name)' (else sni_mismatch)"
+                    case (_, .address): responses = "not inspected; TLS only, its ClientHello must name no server (else sni_mismatch)"
+                    }
                 }
             } else {
                 let decision = url.hasPrefix("/")

@@ -169,8 +169,8 @@ func loadPolicy(_ path: String) throws -> Policy {
 
 /// Upstreams whose response rules a CONNECT tunnel would bypass (tunnels carry TLS Airlock cannot read).
 func tunnelWarnings(_ policy: Policy) -> [String] {
-    policy.upstreams.filter { $0.tunnel && (!$0.responses.isEmpty || $0.unmatched == .block) }.map {
-        "warning: upstream '\($0.name)' allows CONNECT tunnels (tunnel: allow), which bypass its response rules; clients that must be checked have to use the gateway"
+    policy.upstreams.filter { $0.tunnel != .deny && (!$0.responses.isEmpty || $0.unmatched == .block) }.map {
+        "warning: upstream '\($0.name)' allows CONNECT tunnels (tunnel: \($0.tunnel.rawValue)), which bypass its response rules; clients that must be checked have to use the gateway"
     }
 }
 

@@ -192,6 +192,33 @@ import Testing
         #expect(check.out.contains("    clients: [ops]"))
     }
 
+    @Test func explainSaysWhatATunnelMayCarry() throws {
+        let folder = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("tunnels.yaml")
+        try """
+            dns:
+              static:
+                tls.test: [127.0.0.1]
+                raw.test: [127.0.0.1]
+            upstreams:
+              tls:
+                url: https://tls.test
+                tunnel: allow
+                allow_addresses: [127.0.0.1/32]
+              raw:
+                url: https://raw.test:2222
+                tunnel: opaque
+                allow_addresses: [127.0.0.1/32]
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let tls = try Self.run(["explain", "--policy", file.path, "--connect", "tls.test:443"])
+        #expect(tls.status == 0 && tls.out.contains("responses: not inspected; TLS only, its ClientHello must name 'tls.test' (else sni_mismatch)"), "\(tls.out)")
+        let raw = try Self.run(["explain", "--policy", file.path, "--connect", "raw.test:2222"])
+        #expect(raw.status == 0 && raw.out.contains("tunnel: opaque carries any bytes"), "\(raw.out)")
+        let check = try Self.run(["check", "--policy", file.path])
+        #expect(check.out.contains("tunnel allow") && check.out.contains("tunnel opaque"), "\(check.out)")
+    }
+
     @Test func validateChecksXMLAgainstAnXSDWithExitCodes() throws {
         let fixtures = Self.root.appendingPathComponent("Tests/AirlockXMLTests/Fixtures")
         let xsd = fixtures.appendingPathComponent("order.xsd").path

@@ -56,6 +56,7 @@ struct PolicyLoaderTests {
         ("deny_bad_scheme", 3, "scheme must be http or https"),
         ("deny_duplicate_key", 3, "duplicate key"),
         ("deny_bad_mode", 4, "must be enforce or report"),
+        ("deny_bad_tunnel", 4, "tunnel must be deny, allow or opaque, not 'yes'"),
         ("deny_bad_listen", 1, "listen must be HOST:PORT"),
         ("deny_bad_static_address", 3, "is not an IP address"),
         ("deny_bad_path", 4, "is not a path pattern"),

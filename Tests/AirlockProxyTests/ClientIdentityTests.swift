@@ -30,7 +30,7 @@ import Testing
           analytics:
             url: http://analytics.test:\(api)/a
             clients: [reports]
-            tunnel: allow
+            tunnel: opaque
             allow_addresses: [127.0.0.1/32]
           shadow:
             url: http://127.0.0.1:\(api)/s
@@ -41,7 +41,7 @@ import Testing
             url: http://shadow.test:\(api)
             clients: [billing]
             mode: report
-            tunnel: allow
+            tunnel: opaque
             allow_addresses: [127.0.0.1/32]
           open:
             url: http://127.0.0.1:\(api)/o

@@ -102,15 +102,15 @@ extension PolicyReloadTests {
         upstreams:
           keep:
             url: http://keep.test:\(port)
-            tunnel: allow
+            tunnel: opaque
             allow_addresses: [127.0.0.1/32]
           drop:
             url: http://drop.test:\(port)
-            \(dropAllowsTunnels ? "tunnel: allow" : "tunnel: deny")
+            \(dropAllowsTunnels ? "tunnel: opaque" : "tunnel: deny")
             allow_addresses: [127.0.0.1/32]
           watch:
             url: http://watch.test:\(port)
-            tunnel: allow
+            tunnel: opaque
             allow_addresses: [127.0.0.1/32]
             \(dropAllowsTunnels ? "" : "mode: report\n    clients: [ops]")
         """

@@ -23,11 +23,11 @@ import Testing
             limits: { request_bytes: 1KiB }
           partner:
             url: http://partner.test:\(api)
-            tunnel: allow
+            tunnel: opaque
             allow_addresses: [127.0.0.1/32]
           sneaky:
             url: http://loop.test:\(internalPort)
-            tunnel: allow
+            tunnel: opaque
           reporter:
             url: http://127.0.0.1:\(api)/base
             mode: report
@@ -285,7 +285,7 @@ import Testing
                 limits: { concurrent_calls: 2 }
               onetunnel:
                 url: http://tunnel.test:\(api)
-                tunnel: allow
+                tunnel: opaque
                 allow_addresses: [127.0.0.1/32]
                 limits: { concurrent_calls: 1 }
             """

@@ -216,8 +216,9 @@ final class BlockingClient {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
+    func send(_ text: String) throws { try send(bytes: Array(text.utf8)) }
+
+    func send(bytes: [UInt8]) throws {
         let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard n == bytes.count else { throw POSIXError(.EIO) }
     }
@@ -231,6 +232,18 @@ final class BlockingClient {
             guard n > 0 else { return all }
             all += buffer[..<n]
         }
+    }
+
+    /// Reads `count` bytes (fewer if the server closes, or 30 s pass without a byte).
+    func read(count: Int) -> [UInt8] {
+        var all: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: count)
+        while all.count < count {
+            let n = recv(fd, &buffer, count - all.count, 0)
+            guard n > 0 else { break }
+            all += buffer[..<n]
+        }
+        return all
     }
 
     /// Reads until what arrived holds `marker` (or the server closes, or 30 s pass without a byte).

@@ -17,19 +17,21 @@ import Testing
 
     /// A self-signed `openssl s_server` on 127.0.0.1 serving `folder` (`-WWW`: files by path, HTTP/1.0,
     /// the body ends with the connection); `body` gets its port and certificate, and it is killed after.
-    static func withServer(_ body: (_ folder: URL, _ port: Int, _ cert: String) async throws -> Void) async throws {
+    /// `names` are the certificate's subject alternative names, `options` more `s_server` options.
+    static func withServer(names: String = "IP:127.0.0.1", options: [String] = [],
+                           _ body: (_ folder: URL, _ port: Int, _ cert: String) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let cert = folder.appendingPathComponent("cert.pem").path
         let key = folder.appendingPathComponent("key.pem").path
         try Self.shell(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                        "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+                        "-days", "1", "-subj", "/CN=airlock-test", "-addext", "subjectAltName=\(names)"])
         let port = try freePort()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         server.currentDirectoryURL = folder
-        server.arguments = ["openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-cert", cert, "-key", key, "-WWW", "-quiet"]
+        server.arguments = ["openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-cert", cert, "-key", key, "-WWW", "-quiet"] + options
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()

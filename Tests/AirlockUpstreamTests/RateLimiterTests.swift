@@ -9,7 +9,7 @@ struct RateLimiterTests {
         var limits = Limits.defaults
         limits.rate = rate
         return Upstream(name: name, url: try URLParser.parse("https://\(name).example.com"), hosts: [], ports: [443], methods: ["GET"],
-                        paths: [PathPattern("/**")!], tunnel: false, mode: .enforce, allowAddresses: [], redirects: .block,
+                        paths: [PathPattern("/**")!], tunnel: .deny, mode: .enforce, allowAddresses: [], redirects: .block,
                         limits: limits, source: "test")
     }
 
