@@ -51,23 +51,33 @@ extension ProxyHandler {
                             return
                         }
                     }
-                    guard let address = addresses.first else {
+                    guard !addresses.isEmpty else {
                         handler.refuse(context: context, record: record, denial: Denial(.upstreamUnreachable, "\(tunnel.host.text) has no addresses"), close: true)
                         return
                     }
-                    record.address = address.description
-                    handler.connect(context: context, record: record, tunnel: tunnel, address: address)
+                    handler.connect(context: context, record: record, tunnel: tunnel, addresses: addresses[...], failures: [])
                 }
             }
         }
     }
 
-    private func connect(context: ChannelHandlerContext, record: CallRecord, tunnel: TunnelRoute, address: IPAddress) {
+    /// Connects to the first of `addresses` (every one checked already) that accepts, in the order
+    /// the resolver gave them, as libcurl does for a call; `failures` says why the ones before failed.
+    private func connect(context: ChannelHandlerContext, record: CallRecord, tunnel: TunnelRoute, addresses: ArraySlice<IPAddress>, failures: [String]) {
+        // A client that left while an earlier address was tried needs no further attempt.
+        guard let address = addresses.first, failures.isEmpty || context.channel.isActive else {
+            let left = addresses.isEmpty ? "" : "; the client left before \(addresses.count) more address(es) were tried"
+            refuse(context: context, record: record, denial: Denial(.upstreamUnreachable, failures.joined(separator: "; ") + left), close: true)
+            return
+        }
+        var attempt = record
+        attempt.address = address.description
+        let tried = attempt
         let target: SocketAddress
         do {
             target = try SocketAddress(ipAddress: address.description, port: tunnel.port)
         } catch {
-            refuse(context: context, record: record, denial: Denial(.internalError, "bad address \(address)"), close: true)
+            refuse(context: context, record: tried, denial: Denial(.internalError, "bad address \(address)"), close: true)
             return
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -79,9 +89,10 @@ extension ProxyHandler {
                 let (handler, context) = bound.value
                 switch result {
                 case .failure(let error):
-                    handler.refuse(context: context, record: record, denial: Denial(.upstreamUnreachable, "\(address) port \(tunnel.port): \(error)"), close: true)
+                    handler.connect(context: context, record: tried, tunnel: tunnel, addresses: addresses.dropFirst(),
+                                    failures: failures + ["\(address) port \(tunnel.port): \(error)"])
                 case .success(let peer):
-                    handler.glue(context: context, record: record, peer: peer, address: address, tunnel: tunnel)
+                    handler.glue(context: context, record: tried, peer: peer, address: address, tunnel: tunnel)
                 }
             }
     }

@@ -366,6 +366,46 @@ final class ByteSink: Sendable {
         }
     }
 
+    /// A name with several addresses: a tunnel goes to the first that accepts (here the second;
+    /// nothing listens on 127.0.0.2), and is refused only when none does, every attempt named.
+    @Test func aTunnelTriesEachAddressInTurn() async throws {
+        let sink = try ByteSink()
+        defer { sink.stop() }
+        let policy = """
+            dns:
+              static:
+                multi.test: [127.0.0.2, 127.0.0.1]
+                dead.test: [127.0.0.2, 127.0.0.3]
+            upstreams:
+              multi:
+                url: https://multi.test:\(sink.port)
+                tunnel: opaque
+                allow_addresses: [127.0.0.0/8]
+              dead:
+                url: https://dead.test:\(sink.port)
+                tunnel: opaque
+                allow_addresses: [127.0.0.0/8]
+            """
+        try await withAirlock(policy: policy) { airlock in
+            let client = try Self.open(airlock, "multi.test:\(sink.port)")
+            try client.send("through")
+            try await Task.sleep(for: .milliseconds(200))
+            client.close()
+            #expect(sink.connections == [Array("through".utf8)])
+            let opened = try #require(Self.tunnelEvents(airlock).last)
+            #expect(opened["decision"] as? String == "allow" && opened["address"] as? String == "127.0.0.1", "\(opened)")
+
+            let refused = try BlockingClient(port: airlock.port)
+            defer { refused.close() }
+            try refused.send("CONNECT dead.test:\(sink.port) HTTP/1.1\r\nHost: dead.test\r\n\r\n")
+            #expect(refused.read(until: "\r\n\r\n").hasPrefix("HTTP/1.1 502"))
+            let event = try #require(Self.tunnelEvents(airlock).last)
+            let detail = event["detail"] as? String ?? ""
+            #expect(event["reason"] as? String == "upstream_unreachable", "\(event)")
+            #expect(detail.contains("127.0.0.2 port \(sink.port)") && detail.contains("127.0.0.3 port \(sink.port)"), "\(detail)")
+        }
+    }
+
     /// `tunnel: opaque` carries anything, unseen.
     @Test func anOpaqueTunnelCarriesAnyBytes() async throws {
         let sink = try ByteSink()
